@@ -1,0 +1,93 @@
+"""The one map from outcomes to HTTP: status, code and headers. Bodies are {"error": {code, message}}."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from wallet.errors import (
+    Forbidden,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidRequest,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    WalletError,
+)
+
+RETRY_AFTER_SECONDS = "1"
+
+_HTTP: dict[type[WalletError], tuple[int, str]] = {
+    InvalidRequest: (400, "VALIDATION_ERROR"),
+    Forbidden: (403, "FORBIDDEN"),
+    InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
+    IdempotencyKeyInUse: (409, "IDEMPOTENCY_KEY_IN_USE"),
+    PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
+    IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),
+    ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
+}
+_RETRYABLE = (IdempotencyKeyInUse, ServiceUnavailable)
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_and_body(error: WalletError) -> tuple[int, dict[str, Any]]:
+    status, code = _HTTP[type(error)]
+    return status, error_body(code, error.message)
+
+
+def error_response(error: WalletError) -> Response:
+    status, body = status_and_body(error)
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, _RETRYABLE) else {}
+    return json_response(status, body, headers)
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def internal_error_response() -> Response:
+    return json_response(500, error_body("INTERNAL_ERROR", "Something went wrong on our side; it has been logged."))
+
+
+def not_found_response() -> Response:
+    return json_response(404, error_body("NOT_FOUND", "No such route."))
+
+
+def as_wallet_error(exc: Exception) -> WalletError | None:
+    """Translate a library exception into the outcome it stands for, or None if it is a bug."""
+    if isinstance(exc, WalletError):
+        return exc
+    if isinstance(exc, RequestUnsupportedContentType):
+        return UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    if isinstance(exc, RequestValidationError):
+        return InvalidRequest(_describe_validation_errors(exc.errors()))
+    if isinstance(exc, IdempotencyValidationError):
+        return IdempotencyKeyReused("This idempotency key was already used with a different user, amount or type.")
+    if isinstance(exc, IdempotencyAlreadyInProgressError):
+        return IdempotencyKeyInUse("A request with this idempotency key is still being processed; retry shortly.")
+    if isinstance(exc, (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError)):
+        return ServiceUnavailable("The idempotency store did not answer; retry with the same idempotency key.")
+    return None
+
+
+def _describe_validation_errors(errors: Any) -> str:
+    parts = []
+    for error in list(errors)[:3]:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            location, message = "body", "is not valid JSON"
+        parts.append(f"{location or 'body'}: {message}")
+    return "; ".join(parts) or "The request is invalid."

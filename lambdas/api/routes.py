@@ -1,0 +1,30 @@
+"""The one definition of the HTTP routes: the CDK stack and the local server both read it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    name: str
+    method: str
+    path: str  # API Gateway syntax: /users/{userId}/balance
+    handler: str  # module.function inside lambdas/
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def resolver_path(self) -> str:
+        """The same path in Powertools syntax (/users/<userId>/balance)."""
+        return self.path.replace("{", "<").replace("}", ">")
+
+
+BALANCE = RouteSpec("Balance", "GET", "/users/{userId}/balance", "handlers.balance.lambda_handler")
+TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
+HISTORY = RouteSpec("History", "GET", "/users/{userId}/transactions", "handlers.history.lambda_handler")
+# Every other method and path: a 404 in the service's error format instead of API Gateway's own.
+NOT_FOUND = RouteSpec("NotFound", "ANY", "$default", "handlers.not_found.lambda_handler")
+
+API_ROUTES = (BALANCE, TRANSACT, HISTORY)
+ALL_ROUTES = (*API_ROUTES, NOT_FOUND)

@@ -1,0 +1,43 @@
+"""GET /users/{userId}/transactions?limit=N&cursor=C"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import wallet
+from api.observability import logger, metrics, tracer
+from api.resolver import build_resolver
+from api.routes import HISTORY
+from api.schemas import HistoryItem, HistoryResponse, error_responses
+from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
+
+router = APIGatewayHttpRouter()
+
+
+@router.route(
+    HISTORY.resolver_path,
+    method=HISTORY.method,
+    summary="A user's ledger entries, newest first",
+    responses={200: {"description": "One page of entries"}, **error_responses(400, 403)},
+)
+@tracer.capture_method
+def list_transactions(
+    userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
+    limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> HistoryResponse:
+    page = wallet.list_transactions(userId, limit, cursor)
+    return HistoryResponse(items=[HistoryItem.from_entry(entry) for entry in page.entries], nextCursor=page.next_cursor)
+
+
+app = build_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,20 @@
+"""The one place AWS clients are built. Endpoints follow AWS_ENDPOINT_URL_DYNAMODB when it is set."""
+
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=2,
+    read_timeout=5,
+    # One Lambda invocation uses one connection; local servers and tests share the client across threads.
+    max_pool_connections=64,
+)
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    return boto3.session.Session().client("dynamodb", config=_CLIENT_CONFIG)

@@ -1,0 +1,45 @@
+"""One exception per business outcome. The HTTP mapping lives in wallet.api, nowhere else."""
+
+
+class WalletError(Exception):
+    """Base for every outcome the service reports to a caller."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(WalletError):
+    """The request is malformed; nothing was written."""
+
+
+class PayloadTooLarge(WalletError):
+    """The request body is larger than the service accepts."""
+
+
+class UnsupportedMediaType(WalletError):
+    """The request body is not JSON."""
+
+
+class InsufficientFunds(WalletError):
+    """A debit was declined because it exceeds the balance. Final for its idempotency key."""
+
+    def __init__(self, message: str, replayed: bool = False):
+        super().__init__(message)
+        self.replayed = replayed
+
+
+class IdempotencyKeyReused(WalletError):
+    """The key was first used with another user, amount or type."""
+
+
+class IdempotencyKeyInUse(WalletError):
+    """A request with this key is still being processed."""
+
+
+class Forbidden(WalletError):
+    """The caller may not act on this user."""
+
+
+class ServiceUnavailable(WalletError):
+    """The store kept refusing the write (throttling, contention); safe to retry with the same key."""

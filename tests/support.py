@@ -1,0 +1,75 @@
+"""Helpers shared by the test tiers: sample events, handler calls, stored-state reads."""
+
+import copy
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from local.lambda_context import LocalLambdaContext
+
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS_DIR / f"{name}.json").read_text())
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class HttpResult:
+    status: int
+    headers: dict[str, str]
+    body: Any
+    raw_body: str
+
+
+def invoke(handler_module: Any, event: dict[str, Any], timeout_seconds: float = 10.0) -> HttpResult:
+    """Calls lambda_handler(event, context) the way Lambda does and decodes the proxy response."""
+    result = handler_module.lambda_handler(event, LocalLambdaContext(timeout_seconds=timeout_seconds))
+    raw = result.get("body") or ""
+    return HttpResult(
+        status=result["statusCode"],
+        headers={name.lower(): value for name, value in (result.get("headers") or {}).items()},
+        body=json.loads(raw) if raw else None,
+        raw_body=raw,
+    )
+
+
+def with_body(event_name: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A sample event with its body replaced (a dict is JSON-encoded, a str is sent as is)."""
+    event = copy.deepcopy(load_event(event_name))
+    event["body"] = body if isinstance(body, str) else json.dumps(body)
+    event["headers"].update({name.lower(): value for name, value in (headers or {}).items()})
+    return event
+
+
+def transaction_event(
+    key: str | None, user_id: str, amount: Any, type: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"userId": user_id, "amount": amount, "type": type}
+    if key is not None:
+        body["idempotentKey"] = key
+    return with_body("transact-credit", body, headers)
+
+
+def user_event(event_name: str, user_id: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """A sample GET event for another user (and query string)."""
+    event = copy.deepcopy(load_event(event_name))
+    old_path = event["rawPath"]
+    event["rawPath"] = old_path.replace("/u1/", f"/{user_id}/")
+    event["requestContext"]["http"]["path"] = event["rawPath"]
+    event["pathParameters"] = {"userId": user_id}
+    if query is not None:
+        event["queryStringParameters"] = query
+        event["rawQueryString"] = "&".join(f"{name}={value}" for name, value in query.items())
+    return event
+
+
+def money(value: str) -> Decimal:
+    return Decimal(value)
