@@ -78,6 +78,7 @@ def main() -> None:
     else:
         os.environ.update(local_aws_environment(os.environ["AWS_ENDPOINT_URL_DYNAMODB"]))
 
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF lines in the terminal; CloudWatch reads them
     from infra.tables import ensure_tables
     from wallet.aws import dynamodb_client
 

@@ -1,0 +1,120 @@
+"""The HTTP edge offline: error map, body parsing, route table, event builder, OpenAPI in sync."""
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+
+from api.errors import as_wallet_error, error_response
+from api.openapi import openapi_document
+from api.routes import ALL_ROUTES, BALANCE, HISTORY, NOT_FOUND, TRANSACT
+from api.schemas import MAX_BODY_BYTES, parse_json_body
+from local.apigw import http_api_event, match_route
+from wallet.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    WalletError,
+)
+from wallet.money import JsonNumber
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code", "retry_after"),
+    [
+        (InsufficientFunds("no"), 409, "INSUFFICIENT_FUNDS", False),
+        (IdempotencyKeyInUse("busy"), 409, "IDEMPOTENCY_KEY_IN_USE", True),
+        (IdempotencyKeyReused("reused"), 422, "IDEMPOTENCY_KEY_REUSED", False),
+        (ServiceUnavailable("later"), 503, "SERVICE_UNAVAILABLE", True),
+        (PayloadTooLarge("big"), 413, "PAYLOAD_TOO_LARGE", False),
+    ],
+)
+def test_each_outcome_maps_to_one_status_and_code(error, status, code, retry_after):
+    response = error_response(error)
+
+    assert response.status_code == status
+    assert response.body == {"error": {"code": code, "message": error.message}}
+    assert ("Retry-After" in response.headers) is retry_after
+
+
+def test_every_wallet_error_has_a_mapping():
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in subclasses(WalletError):
+        assert error_response(cls("x")).status_code in range(400, 600)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (IdempotencyValidationError(), IdempotencyKeyReused),
+        (IdempotencyAlreadyInProgressError(), IdempotencyKeyInUse),
+        (IdempotencyPersistenceLayerError("down"), ServiceUnavailable),
+    ],
+)
+def test_powertools_idempotency_errors_become_wallet_outcomes(exc, expected):
+    assert isinstance(as_wallet_error(exc), expected)
+
+
+def test_unexpected_errors_are_not_translated():
+    assert as_wallet_error(KeyError("boom")) is None
+
+
+def test_json_body_keeps_numbers_as_source_text():
+    assert parse_json_body('{"a": 10.10, "b": 1e5, "c": 7}') == {
+        "a": JsonNumber("10.10"),
+        "b": JsonNumber("1e5"),
+        "c": JsonNumber("7"),
+    }
+
+
+def test_json_body_refuses_oversize_and_deep_nesting():
+    with pytest.raises(PayloadTooLarge):
+        parse_json_body(" " * (MAX_BODY_BYTES + 1))
+    with pytest.raises(json.JSONDecodeError):
+        parse_json_body("[" * 5000 + "]" * 5000)
+
+
+def test_routes_match_like_api_gateway():
+    assert match_route("GET", "/users/u1/balance") == (BALANCE, {"userId": "u1"})
+    assert match_route("GET", "/users/a.b@c/transactions") == (HISTORY, {"userId": "a.b@c"})
+    assert match_route("POST", "/transactions") == (TRANSACT, {})
+    assert match_route("GET", "/transactions")[0] is NOT_FOUND
+    assert match_route("GET", "/users/u1/balance/extra")[0] is NOT_FOUND
+    assert {route.resolver_path for route in ALL_ROUTES} >= {"/users/<userId>/balance"}
+
+
+def test_event_builder_lowercases_headers_and_joins_repeated_query_values():
+    event = http_api_event("GET", "/users/u1/transactions", "limit=1&limit=2", {"X-Thing": "v"})
+
+    assert event["routeKey"] == "GET /users/{userId}/transactions"
+    assert event["headers"] == {"x-thing": "v"}
+    assert event["queryStringParameters"] == {"limit": "1,2"}
+    assert event["pathParameters"] == {"userId": "u1"}
+
+
+def test_sample_events_name_their_routes():
+    for path in (REPO / "events").glob("*.json"):
+        event = json.loads(path.read_text())
+        route, _ = match_route(event["requestContext"]["http"]["method"], event["rawPath"])
+        assert event["routeKey"] == (route.route_key if route is not NOT_FOUND else "$default"), path.name
+
+
+def test_docs_openapi_json_is_generated_from_the_handlers():
+    committed = (REPO / "docs" / "openapi.json").read_text()
+
+    assert committed == openapi_document(), "run `make openapi` and commit docs/openapi.json"
+    paths = json.loads(committed)["paths"]
+    assert set(paths) == {"/transactions", "/users/{userId}/balance", "/users/{userId}/transactions"}
