@@ -4,9 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := lambdas:.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test test-unit test-integration lint format openapi clean
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -25,12 +26,23 @@ run: install
 
 test: install
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory cfn-lint
+
+test-infra: install
+	$(PY) -m pytest tests/infra
 
 test-unit: install
 	$(PY) -m pytest tests/unit
 
 test-integration: install
 	$(PY) -m pytest tests/integration
+
+# Synthesizes cdk.out/ offline with the pinned CDK CLI; cdk-nag runs inside and fails it on any error.
+synth: install
+	npx cdk synth --quiet
+
+cfn-lint: synth
+	$(VENV)/bin/cfn-lint
 
 lint: install
 	$(PY) -m ruff check .

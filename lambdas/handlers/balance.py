@@ -8,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
+from api.auth import require_access
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import BALANCE
@@ -26,6 +27,7 @@ router = APIGatewayHttpRouter()
 )
 @tracer.capture_method
 def get_balance(userId: Annotated[str, Path(pattern=USER_ID_PATTERN)]) -> BalanceResponse:
+    require_access(router.current_event, userId)
     balance = wallet.get_current_balance(userId)
     return BalanceResponse(userId=balance.user_id, balance=format_money(balance.balance), currency=balance.currency)
 

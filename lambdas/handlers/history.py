@@ -8,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
+from api.auth import require_access
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import HISTORY
@@ -29,6 +30,7 @@ def list_transactions(
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> HistoryResponse:
+    require_access(router.current_event, userId)
     page = wallet.list_transactions(userId, limit, cursor)
     return HistoryResponse(items=[HistoryItem.from_entry(entry) for entry in page.entries], nextCursor=page.next_cursor)
 

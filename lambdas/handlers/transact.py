@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
+from api.auth import require_access
 from api.errors import json_response, status_and_body
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
@@ -66,6 +67,7 @@ def create_transaction(
     content_type = router.current_event.headers.get("content-type", "application/json")
     if not content_type.startswith("application/json"):
         raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    require_access(router.current_event, request.userId)
     key = _one_key(request.idempotentKey, idempotency_key)
     outcome = transact_once()(
         movement={

@@ -10,6 +10,7 @@ from functools import lru_cache
 class Settings:
     wallet_table: str
     idempotency_table: str
+    auth_mode: str = "iam"  # "jwt": a caller may act only for the userId equal to its token subject
     currency: str = "USD"
     initial_balance: Decimal = Decimal("100.00")
 
@@ -19,4 +20,5 @@ def get_settings() -> Settings:
     return Settings(
         wallet_table=os.environ.get("WALLET_TABLE_NAME", "Wallet"),
         idempotency_table=os.environ.get("IDEMPOTENCY_TABLE_NAME", "WalletIdempotency"),
+        auth_mode=os.environ.get("WALLET_AUTH_MODE", "iam"),
     )

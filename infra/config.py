@@ -1,0 +1,78 @@
+"""Stack settings from CDK context (cdk.json or `-c key=value`), with documented defaults."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+AUTH_MODES = ("iam", "jwt")
+
+
+@dataclass(frozen=True)
+class WalletConfig:
+    stage_name: str = "$default"
+    throttle_rate_limit: float = 100.0  # requests per second, steady state, for the whole stage
+    throttle_burst_limit: int = 200
+    auth_mode: str = "iam"  # "iam" (SigV4 callers) or "jwt" (a caller acts only for its own subject)
+    jwt_issuer: str = ""
+    jwt_audience: tuple[str, ...] = ()
+    removal_policy: str = "retain"  # "destroy" only for throwaway stacks: it deletes the ledger
+    log_retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        if self.auth_mode not in AUTH_MODES:
+            raise ValueError(f"wallet:authMode must be one of {AUTH_MODES}, not {self.auth_mode!r}")
+        if self.auth_mode == "jwt" and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("wallet:authMode=jwt needs wallet:jwtIssuer and wallet:jwtAudience")
+        if self.removal_policy not in ("retain", "destroy"):
+            raise ValueError("wallet:removalPolicy must be 'retain' or 'destroy'")
+        if self.log_retention_days not in _RETENTION:
+            raise ValueError(f"wallet:logRetentionDays must be one of {sorted(_RETENTION)}")
+        if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
+            raise ValueError("wallet:throttleRateLimit and wallet:throttleBurstLimit must be positive")
+
+    @property
+    def retain_data(self) -> bool:
+        return self.removal_policy == "retain"
+
+    @property
+    def cdk_removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _RETENTION[self.log_retention_days]
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> "WalletConfig":
+        def get(key: str, default: Any) -> Any:
+            value = scope.node.try_get_context(f"wallet:{key}")
+            return default if value is None or value == "" else value
+
+        defaults = cls()
+        audience = get("jwtAudience", list(defaults.jwt_audience))
+        return cls(
+            stage_name=str(get("stageName", defaults.stage_name)),
+            throttle_rate_limit=float(get("throttleRateLimit", defaults.throttle_rate_limit)),
+            throttle_burst_limit=int(get("throttleBurstLimit", defaults.throttle_burst_limit)),
+            auth_mode=str(get("authMode", defaults.auth_mode)),
+            jwt_issuer=str(get("jwtIssuer", defaults.jwt_issuer)),
+            jwt_audience=tuple(audience.split(",") if isinstance(audience, str) else audience),
+            removal_policy=str(get("removalPolicy", defaults.removal_policy)),
+            log_retention_days=int(get("logRetentionDays", defaults.log_retention_days)),
+        )
