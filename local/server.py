@@ -7,28 +7,19 @@ is started with data under .dynamodb/, unless AWS_ENDPOINT_URL_DYNAMODB already 
 """
 
 import base64
-import importlib
 import json
 import os
 import sys
-from collections.abc import Callable
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 from local.apigw import http_api_event, match_route
 from local.dynamodb_local import REPO_ROOT, DynamoDBLocal, local_aws_environment
-from local.lambda_context import LocalLambdaContext
+from local.runtime import LocalLambda
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
 DATA_DIR = REPO_ROOT / ".dynamodb"
-
-
-@cache
-def load_handler(dotted: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    module_name, function_name = dotted.rsplit(".", 1)
-    return getattr(importlib.import_module(module_name), function_name)  # type: ignore[no-any-return]
 
 
 class LambdaProxyHandler(BaseHTTPRequestHandler):
@@ -51,7 +42,7 @@ class LambdaProxyHandler(BaseHTTPRequestHandler):
             self.command, url.path, url.query, dict(self.headers.items()), body, self.client_address[0]
         )
         route, _ = match_route(self.command, url.path)
-        result = load_handler(route.handler)(event, LocalLambdaContext(function_name=f"wallet-{route.name}"))
+        result = self.server.lambda_runtime.invoke(route.handler, event, function_name=f"wallet-{route.name}")  # type: ignore[attr-defined]
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         self._send(int(result.get("statusCode", 200)), result.get("headers") or {}, data)
@@ -69,6 +60,19 @@ class LambdaProxyHandler(BaseHTTPRequestHandler):
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
+class WalletHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], lambda_runtime: LocalLambda):
+        super().__init__(address, LambdaProxyHandler)
+        self.lambda_runtime = lambda_runtime
+
+
+def wallet_http_server(port: int, lambda_runtime: LocalLambda) -> WalletHTTPServer:
+    """An HTTP server on 127.0.0.1:port whose requests are served by the handlers in lambda_runtime."""
+    return WalletHTTPServer(("127.0.0.1", port), lambda_runtime)
+
+
 def main() -> None:
     port = int(os.environ.get("PORT", "3000"))
     dynamodb = None
@@ -83,7 +87,7 @@ def main() -> None:
     from wallet.aws import dynamodb_client
 
     ensure_tables(dynamodb_client())
-    server = ThreadingHTTPServer(("127.0.0.1", port), LambdaProxyHandler)
+    server = wallet_http_server(port, LocalLambda(int(os.environ.get("LAMBDA_ENVIRONMENTS", "4"))))
     print(f"Wallet API listening on http://127.0.0.1:{port} (DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']})")
     example = json.dumps({"idempotentKey": "k1", "userId": "u1", "amount": "50.00", "type": "credit"})
     print(f"  curl http://127.0.0.1:{port}/users/u1/balance")
@@ -95,6 +99,7 @@ def main() -> None:
         pass
     finally:
         server.server_close()
+        server.lambda_runtime.close()
         if dynamodb:
             dynamodb.stop()
 

@@ -72,6 +72,19 @@ def inject(client: Any, operation: str, respond: Any, times: int | None = None) 
         client.meta.events.unregister(event, unique_id=f"fault-{id(fault)}")
 
 
+class LambdaKilled(BaseException):
+    """Lambda stopping the process (timeout): no except-Exception handler runs, nothing is cleaned up."""
+
+
+def killed_before_the_write(request: Any) -> Any:
+    raise LambdaKilled()
+
+
+def killed_after_commit(request: Any) -> Any:
+    send_for_real(request)
+    raise LambdaKilled()
+
+
 def lose_response_after_commit(request: Any) -> Any:
     send_for_real(request)  # DynamoDB applies it...
     raise ConnectionClosedError(endpoint_url=request.url)  # ...and the caller never hears back

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from local.lambda_context import LocalLambdaContext
+from local.runtime import LocalLambda
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 
@@ -30,8 +31,18 @@ class HttpResult:
 
 
 def invoke(handler_module: Any, event: dict[str, Any], timeout_seconds: float = 10.0) -> HttpResult:
-    """Calls lambda_handler(event, context) the way Lambda does and decodes the proxy response."""
-    result = handler_module.lambda_handler(event, LocalLambdaContext(timeout_seconds=timeout_seconds))
+    """Calls lambda_handler(event, context) in this process, as Lambda would, and decodes the answer.
+
+    One call at a time: concurrent invocations go through invoke_in (separate processes)."""
+    return decode(handler_module.lambda_handler(event, LocalLambdaContext(timeout_seconds=timeout_seconds)))
+
+
+def invoke_in(environments: LocalLambda, handler_module: Any, event: dict[str, Any]) -> HttpResult:
+    """Invokes the handler in one of a pool of execution environments (processes)."""
+    return decode(environments.invoke(f"{handler_module.__name__}.lambda_handler", event))
+
+
+def decode(result: dict[str, Any]) -> HttpResult:
     raw = result.get("body") or ""
     return HttpResult(
         status=result["statusCode"],

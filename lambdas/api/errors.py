@@ -71,6 +71,8 @@ def as_wallet_error(exc: Exception) -> WalletError | None:
         return exc
     if isinstance(exc, RequestUnsupportedContentType):
         return UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
+    if isinstance(exc, UnicodeDecodeError):  # a base64 body that is not UTF-8 text
+        return InvalidRequest("body: is not valid UTF-8 JSON")
     if isinstance(exc, RequestValidationError):
         return InvalidRequest(_describe_validation_errors(exc.errors()))
     if isinstance(exc, IdempotencyValidationError):

@@ -25,7 +25,6 @@ router = APIGatewayHttpRouter()
     summary="Current balance of a user (100.00 USD for a user never seen)",
     responses={200: {"description": "The balance"}, **error_responses(400, 403)},
 )
-@tracer.capture_method
 def get_balance(userId: Annotated[str, Path(pattern=USER_ID_PATTERN)]) -> BalanceResponse:
     require_access(router.current_event, userId)
     balance = wallet.get_current_balance(userId)

@@ -24,7 +24,6 @@ router = APIGatewayHttpRouter()
     summary="A user's ledger entries, newest first",
     responses={200: {"description": "One page of entries"}, **error_responses(400, 403)},
 )
-@tracer.capture_method
 def list_transactions(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,

@@ -59,7 +59,6 @@ router = APIGatewayHttpRouter()
         **error_responses(400, 403, 409, 413, 415, 422, 503),
     },
 )
-@tracer.capture_method
 def create_transaction(
     request: Annotated[TransactionRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)] = None,

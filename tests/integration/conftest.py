@@ -9,8 +9,11 @@ import pytest
 
 from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, ensure_tables
 from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
+from local.runtime import LocalLambda
 
 pytestmark = pytest.mark.dynamodb
+# Concurrent Lambda environments for the concurrency tests: each a process, as in Lambda.
+CONCURRENT_ENVIRONMENTS = 24
 
 
 def _clear_cached_clients() -> None:
@@ -109,3 +112,27 @@ class Store:
 @pytest.fixture
 def store(client: Any) -> Store:
     return Store(client)
+
+
+@pytest.fixture(scope="session")
+def api_server(dynamodb_local: DynamoDBLocal) -> Iterator[str]:
+    """The local HTTP server (the one `make run` serves) on a free port; yields its base URL."""
+    import threading
+
+    from local.server import wallet_http_server
+
+    server = wallet_http_server(free_port(), LocalLambda(environments=2))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    server.lambda_runtime.close()
+
+
+@pytest.fixture(scope="session")
+def environments(dynamodb_local: DynamoDBLocal) -> Iterator[LocalLambda]:
+    """Lambda execution environments (processes) for concurrent invocations through the handlers."""
+    pool = LocalLambda(environments=CONCURRENT_ENVIRONMENTS)
+    yield pool
+    pool.close()

@@ -1,10 +1,26 @@
 """Faults at the DynamoDB boundary: retries converge on one application, never a 500 or a lost cent."""
 
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
 import pytest
 
+import wallet
 from handlers import transact
-from tests.faults import cancelled_by_conflict, inject, internal_error, lose_response_after_commit, throttled
+from tests.faults import (
+    LambdaKilled,
+    cancelled_by_conflict,
+    inject,
+    internal_error,
+    killed_after_commit,
+    killed_before_the_write,
+    lose_response_after_commit,
+    throttled,
+)
 from tests.support import invoke, transaction_event, unique
+from wallet.errors import InsufficientFunds, ServiceUnavailable
 
 
 def test_response_lost_after_commit_is_retried_by_botocore_and_applied_once(client, store):
@@ -98,3 +114,108 @@ def test_idempotency_store_failure_is_503_and_moves_no_money(client, store):
 
     assert result.status == 503
     assert store.user_items(user) == []
+
+
+# --- Scenarios where the client retries until it gets a final answer, then the books are checked ---
+
+RETRYABLE = {503, 409}
+
+
+def until_final(event_factory, first_timeout: float = 10.0, attempts: int = 60):
+    """Send the same request until the answer is final (not in flight, not 503). Returns all answers."""
+    answers = []
+    for attempt in range(attempts):
+        result = invoke(transact, event_factory(), timeout_seconds=first_timeout if attempt == 0 else 10.0)
+        answers.append(result)
+        in_flight = result.status == 409 and result.body["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
+        if not (result.status == 503 or in_flight):
+            return answers
+        time.sleep(0.25)
+    raise AssertionError(f"no final answer after {attempts} attempts: {[a.status for a in answers]}")
+
+
+def assert_books_balance(store, user, expected_balance):
+    assert store.balance(user) == expected_balance
+    assert store.balance(user) == 100 + store.ledger_net(user)
+
+
+def test_failed_completed_write_gives_503_and_the_retry_replays_from_the_ledger(client, store):
+    user, key = unique("u"), unique("k")
+    request = lambda: transaction_event(key, user, "30.00", "debit")  # noqa: E731
+
+    with inject(client, "UpdateItem", internal_error):  # Powertools marks the record COMPLETED with UpdateItem
+        first = invoke(transact, request(), timeout_seconds=2.0)
+    answers = until_final(request)
+
+    assert first.status == 503  # the money moved, but the cache could not record it
+    assert all(a.status in RETRYABLE for a in answers[:-1]) and answers[-1].status == 201
+    assert answers[-1].headers["idempotent-replayed"] == "true"
+    assert answers[-1].body["balance"] == "70.00"
+    assert_books_balance(store, user, 70)
+    assert len(store.ledger(user)) == 1
+
+
+def test_lambda_killed_before_the_commit_leaves_a_lock_that_expires_then_the_retry_applies(client, store):
+    user, key = unique("u"), unique("k")
+    request = lambda: transaction_event(key, user, "30.00", "debit")  # noqa: E731
+
+    with inject(client, "TransactWriteItems", killed_before_the_write, times=1), pytest.raises(LambdaKilled):
+        invoke(transact, request(), timeout_seconds=2.0)
+    answers = until_final(request)
+
+    assert answers[0].status == 409 and answers[0].headers["retry-after"]  # the lock is still held
+    assert answers[-1].status == 201 and "idempotent-replayed" not in answers[-1].headers
+    assert_books_balance(store, user, 70)
+    assert len(store.ledger(user)) == 1
+
+
+def test_lambda_killed_after_the_commit_is_answered_from_the_ledger_once_the_lock_expires(client, store):
+    user, key = unique("u"), unique("k")
+    request = lambda: transaction_event(key, user, "30.00", "debit")  # noqa: E731
+
+    with inject(client, "TransactWriteItems", killed_after_commit, times=1), pytest.raises(LambdaKilled):
+        invoke(transact, request(), timeout_seconds=2.0)
+    answers = until_final(request)
+
+    assert answers[-1].status == 201
+    assert answers[-1].headers["idempotent-replayed"] == "true"
+    assert answers[-1].body["balance"] == "70.00"
+    assert_books_balance(store, user, 70)
+    assert len(store.ledger(user)) == 1
+
+
+def test_transaction_conflict_storm_under_concurrency_conserves_money(client, store):
+    """Half of all transactions cancelled while 24 threads race on three users (Python API: handlers
+    cannot share a process, see local/runtime.py); every client retries until it gets a final answer."""
+    rng = random.Random(11)
+    users = [unique("storm") for _ in range(3)]
+    requests = [
+        (unique("s"), rng.choice(users), f"{rng.randint(1, 4000) / 100:.2f}", rng.choice(["credit", "debit"]))
+        for _ in range(90)
+    ]
+    chaos = random.Random(5)
+
+    def sometimes_conflict(request):
+        return cancelled_by_conflict(request) if chaos.random() < 0.5 else None
+
+    def until_final_via_api(request):
+        while True:
+            try:
+                return wallet.transact(*request).entry
+            except InsufficientFunds:
+                return None
+            except ServiceUnavailable:
+                time.sleep(0.05)
+
+    with inject(client, "TransactWriteItems", sometimes_conflict) as fault, ThreadPoolExecutor(24) as pool:
+        finals = list(pool.map(until_final_via_api, requests))
+
+    assert fault.injected > 50
+    for user in users:
+        accepted = Decimal("100.00")
+        for (_, request_user, amount, kind), entry in zip(requests, finals, strict=True):
+            if request_user == user and entry is not None:
+                accepted += Decimal(amount) if kind == "credit" else -Decimal(amount)
+        assert_books_balance(store, user, accepted)
+    keys = [item["idempotentKey"]["S"] for user in users for item in store.ledger(user)]
+    assert len(keys) == len(set(keys)) == sum(entry is not None for entry in finals)

@@ -260,3 +260,13 @@ def test_the_key_is_global_across_users(store):
 
     assert result.status == 422
     assert store.user_items(second_user) == []
+
+
+def test_body_that_is_not_utf8_is_400_not_500(store):
+    event = with_body("transact-credit", "")
+    event["body"], event["isBase64Encoded"] = "gA==", True  # the single byte 0x80
+
+    result = invoke(transact, event)
+
+    assert result.status == 400
+    assert result.body["error"]["code"] == "VALIDATION_ERROR"

@@ -1,0 +1,82 @@
+"""API fuzzing: Schemathesis generates requests from docs/openapi.json and sends them to the local server.
+
+Valid and invalid requests alike: no 5xx, every 4xx carries the error body, and a rejected request
+leaves the user and key it names untouched.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+
+from tests.support import unique
+
+SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "docs" / "openapi.json")
+OPERATIONS = [("/transactions", "POST"), ("/users/{userId}/balance", "GET"), ("/users/{userId}/transactions", "GET")]
+EXAMPLES_PER_MODE = 400
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES_PER_MODE,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+SEEN: dict[str, int] = {}
+
+
+def _named(body: object) -> tuple[str | None, str | None]:
+    if not isinstance(body, dict):
+        return None, None
+    user, key = body.get("userId"), body.get("idempotentKey")
+    return (user if isinstance(user, str) else None), (key if isinstance(key, str) else None)
+
+
+def _state(store, user: str | None, key: str | None) -> tuple[object, object]:
+    user_items = store.user_items(user) if user and "#" not in user else None
+    key_item = store.key_record(key) if key else None
+    return user_items, key_item
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+def test_generated_requests_never_get_a_5xx(api_server, store, path, method, mode):
+    operation = SCHEMA[path][method]
+    session = requests.Session()
+    counter = f"{method} {path} {mode.value}"
+
+    @FUZZ_SETTINGS
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        SEEN[counter] = SEEN.get(counter, 0) + 1
+        fresh = unique("fz")  # keys must be new to each case, or a replay would mask what it does
+        if isinstance(case.body, dict) and isinstance(case.body.get("idempotentKey"), str):
+            case.body["idempotentKey"] = fresh + case.body["idempotentKey"][:200]
+        if isinstance((case.headers or {}).get("idempotency-key"), str):
+            case.headers["idempotency-key"] = fresh + case.headers["idempotency-key"][:200]
+        user, key = _named(case.body) if method == "POST" else (case.path_parameters.get("userId"), None)
+        key = key or (case.headers or {}).get("idempotency-key")
+        before = _state(store, user, key)
+
+        response = case.call(base_url=api_server, session=session)
+
+        assert response.status_code < 500, (response.status_code, response.text, case.body)
+        if response.status_code >= 400:
+            body = response.json()
+            assert set(body) == {"error"} and body["error"]["code"] and body["error"]["message"], body
+            after = _state(store, user, key)
+            if body["error"]["code"] == "INSUFFICIENT_FUNDS":  # the decline is recorded; no money moves
+                assert after[0] == before[0] and after[1]["outcome"]["S"] == "DECLINED"
+            else:
+                assert after == before, "a rejected request changed stored state"
+        elif method == "GET":
+            assert _state(store, user, key) == before, "a read wrote something"
+        else:
+            assert response.status_code == 201, response.text
+            assert json.loads(response.text)["idempotentKey"] == key
+
+    run()
+    assert SEEN[counter] >= 50, f"only {SEEN[counter]} cases generated for {counter}"
+    print(f"\n{counter}: {SEEN[counter]} generated requests")
