@@ -7,7 +7,7 @@ export PYTHONPATH := lambdas:.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi clean
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -52,6 +52,10 @@ lint: install
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Prints the benchmark table and writes bench/results/ and the README's benchmark section.
+bench: install
+	$(PY) -m bench.run
 
 openapi: install
 	$(PY) -m api.openapi > docs/openapi.json

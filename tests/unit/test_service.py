@@ -18,9 +18,30 @@ def repository():
     return InMemoryRepository()
 
 
+class FakeClock:
+    """Time that only moves when the service sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def service(repository):
-    return WalletService(repository, SETTINGS, retry=RetryPolicy(max_attempts=5), sleep=lambda _: None)
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def service(repository, clock):
+    retry = RetryPolicy(max_seconds=1.0, base_delay_seconds=0.1, max_delay_seconds=0.25)
+    return WalletService(repository, SETTINGS, retry=retry, sleep=clock.sleep, monotonic=clock.monotonic)
 
 
 def test_unknown_user_has_100_and_reading_writes_nothing(service, repository):
@@ -80,14 +101,17 @@ def test_stale_balance_is_reread_and_the_debit_rechecked(service, repository):
     assert repository.accounts[("u", "USD")].balance_minor == 1000
 
 
-def test_write_contention_is_retried_then_given_up_as_service_unavailable(service, repository):
+def test_write_contention_is_retried_then_given_up_as_service_unavailable(service, repository, clock):
     repository.contention_left = 4
     assert service.transact("k1", "u", "1", "credit").entry.balance_after == Decimal("101.00")
+    assert len(clock.sleeps) == 4
 
-    repository.contention_left = 5
+    repository.contention_left = 10_000
+    started = clock.now
     with pytest.raises(ServiceUnavailable):
         service.transact("k2", "u", "1", "credit")
     assert "k2" not in repository.keys
+    assert 0.75 <= clock.now - started <= 1.0  # gave up when the next wait would pass the 1 s budget
 
 
 def test_retry_delays_are_jittered_and_capped():
