@@ -47,7 +47,7 @@ cfn-lint: synth
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy lambdas local infra
+	$(PY) -m mypy lambdas local infra bench app.py
 
 format: install
 	$(PY) -m ruff format .
