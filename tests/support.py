@@ -4,7 +4,6 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +79,3 @@ def user_event(event_name: str, user_id: str, query: dict[str, str] | None = Non
         event["queryStringParameters"] = query
         event["rawQueryString"] = "&".join(f"{name}={value}" for name, value in query.items())
     return event
-
-
-def money(value: str) -> Decimal:
-    return Decimal(value)
