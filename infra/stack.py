@@ -23,9 +23,8 @@ MEMORY_MB = 512
 TIMEOUT = Duration.seconds(10)
 
 # Least privilege: the exact DynamoDB actions each function's code performs, per table.
-_WALLET_READ = ["dynamodb:GetItem"]
 _ACCESS: dict[str, dict[str, list[str]]] = {
-    BALANCE.name: {"wallet": _WALLET_READ},
+    BALANCE.name: {"wallet": ["dynamodb:GetItem"]},
     HISTORY.name: {"wallet": ["dynamodb:Query"]},
     TRANSACT.name: {
         "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],

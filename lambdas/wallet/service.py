@@ -102,9 +102,13 @@ class WalletService:
             except KeyAlreadyUsed as used:
                 return self._replay(movement, used.record)
             except StaleAccount as stale:  # another movement won; its state came back with the failure
-                if stale.current is not None and fresh:
-                    account, fresh = stale.current, False
-                    continue  # retry at once: waiting would only let the state go stale again
+                if stale.current is None:  # only the ledger row clashed: read the balance anew
+                    account = self._account(movement.user_id)
+                else:
+                    account = stale.current
+                    if fresh:
+                        fresh = False
+                        continue  # retry at once: waiting would only let the state go stale again
             except WriteContention:
                 account = self._account(movement.user_id)
             # Lost twice in a row, or DynamoDB pushed back: wait (full jitter). The next attempt's own
