@@ -17,6 +17,7 @@ from wallet.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidRequest,
+    NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
     UnsupportedMediaType,
@@ -28,6 +29,7 @@ RETRY_AFTER_SECONDS = "1"
 _HTTP: dict[type[WalletError], tuple[int, str]] = {
     InvalidRequest: (400, "VALIDATION_ERROR"),
     Forbidden: (403, "FORBIDDEN"),
+    NotFound: (404, "NOT_FOUND"),
     InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
     IdempotencyKeyInUse: (409, "IDEMPOTENCY_KEY_IN_USE"),
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
@@ -62,7 +64,7 @@ def internal_error_response() -> Response:
 
 
 def not_found_response() -> Response:
-    return json_response(404, error_body("NOT_FOUND", "No such route."))
+    return error_response(NotFound("No such route."))
 
 
 def as_wallet_error(exc: Exception) -> WalletError | None:
@@ -76,7 +78,7 @@ def as_wallet_error(exc: Exception) -> WalletError | None:
     if isinstance(exc, RequestValidationError):
         return InvalidRequest(_describe_validation_errors(exc.errors()))
     if isinstance(exc, IdempotencyValidationError):
-        return IdempotencyKeyReused("This idempotency key was already used with a different user, amount or type.")
+        return IdempotencyKeyReused("This idempotency key was already used with a different request.")
     if isinstance(exc, IdempotencyAlreadyInProgressError):
         return IdempotencyKeyInUse("A request with this idempotency key is still being processed; retry shortly.")
     if isinstance(exc, (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError)):

@@ -3,18 +3,21 @@
 import json
 
 from api.resolver import build_resolver
-from handlers import balance, history, transact
+from handlers import balance, balances, history, system_accounts, transact, transfer
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
 
 
 def openapi_document() -> str:
-    app = build_resolver(balance.router, transact.router, history.router)
+    app = build_resolver(
+        balance.router, balances.router, transact.router, transfer.router, history.router, system_accounts.router
+    )
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
-        description="User balances with exactly-once credits and debits. Money is a decimal string with two places.",
+        description="A double-entry ledger: balances per asset, exactly-once credits, debits and transfers, "
+        "system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _without_framework_422(json.loads(schema))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

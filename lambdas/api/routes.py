@@ -21,10 +21,18 @@ class RouteSpec:
 
 
 BALANCE = RouteSpec("Balance", "GET", "/users/{userId}/balance", "handlers.balance.lambda_handler")
+BALANCES = RouteSpec("Balances", "GET", "/users/{userId}/balances", "handlers.balances.lambda_handler")
 TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
+TRANSFER = RouteSpec("Transfer", "POST", "/transfers", "handlers.transfer.lambda_handler")
 HISTORY = RouteSpec("History", "GET", "/users/{userId}/transactions", "handlers.history.lambda_handler")
+SYSTEM_ACCOUNTS = RouteSpec(
+    "SystemAccounts", "GET", "/system-accounts", "handlers.system_accounts.lambda_handler"
+)
+SYSTEM_BALANCE = RouteSpec(
+    "SystemBalance", "GET", "/system-accounts/{name}/balance", "handlers.system_accounts.lambda_handler"
+)
 # Every other method and path: a 404 in the service's error format instead of API Gateway's own.
 NOT_FOUND = RouteSpec("NotFound", "ANY", "$default", "handlers.not_found.lambda_handler")
 
-API_ROUTES = (BALANCE, TRANSACT, HISTORY)
+API_ROUTES = (BALANCE, BALANCES, TRANSACT, TRANSFER, HISTORY, SYSTEM_ACCOUNTS, SYSTEM_BALANCE)
 ALL_ROUTES = (*API_ROUTES, NOT_FOUND)

@@ -1,38 +1,75 @@
 """Request and response models: they validate requests and generate docs/openapi.json."""
 
 import json
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from wallet.errors import PayloadTooLarge
 from wallet.models import LedgerEntry
-from wallet.money import AMOUNT_JSON_PATTERN, MAX_AMOUNT, JsonNumber, format_money, parse_amount
-from wallet.validation import IDEMPOTENT_KEY_PATTERN, USER_ID_PATTERN
+from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text, format_amount
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, SYSTEM_ACCOUNT_PATTERN
+from wallet.validation import (
+    DESCRIPTION_MAX_LENGTH,
+    IDEMPOTENT_KEY_PATTERN,
+    METADATA_MAX_BYTES,
+    METADATA_MAX_KEYS,
+    USER_ID_PATTERN,
+)
+
+
+def _amount_text(value: object) -> str:
+    """The amount's text; its scale is checked by the service once the currency is known."""
+    try:
+        return amount_text(value)
+    except InvalidAmount as error:
+        raise ValueError(str(error)) from None
+
 
 MAX_BODY_BYTES = 16 * 1024
 MONEY_EXAMPLE = "100.00"
 
 RequestAmount = Annotated[
-    Decimal,
-    PlainValidator(parse_amount),
+    str,
+    PlainValidator(_amount_text),
     WithJsonSchema(
         {
-            "description": f"Positive, at most 2 decimal places, at most {MAX_AMOUNT}. "
-            "A string is preferred; a JSON number is accepted (no exponent form).",
+            "description": "Positive, with at most as many decimal places as the asset's scale (USD 2, GOLD 0), "
+            f"at most {MAX_WHOLE_UNITS} whole units. A string is preferred; a JSON number is accepted "
+            "(no exponent form).",
             "oneOf": [
                 {"type": "string", "pattern": AMOUNT_JSON_PATTERN},
-                {"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_AMOUNT), "multipleOf": 0.01},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_WHOLE_UNITS},
             ],
             "examples": ["50.00"],
         }
     ),
 ]
-Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=[MONEY_EXAMPLE])]
+Money = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]+(\.[0-9]{1,6})?$",
+        description="Exactly the asset's scale in decimal places",
+        examples=[MONEY_EXAMPLE],
+    ),
+]
 UserId = Annotated[str, Field(pattern=USER_ID_PATTERN, examples=["u1"])]
 IdempotentKey = Annotated[str, Field(pattern=IDEMPOTENT_KEY_PATTERN, examples=["order-1234-payment"])]
-MovementTypeName = Literal["credit", "debit"]
+Currency = Annotated[
+    str, Field(pattern=ASSET_CODE_PATTERN, description="A configured asset code (default USD)", examples=["USD"])
+]
+SystemAccountName = Annotated[str, Field(pattern=SYSTEM_ACCOUNT_PATTERN, examples=["promotions"])]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH, examples=["Order 1234"])]
+Metadata = Annotated[
+    dict[str, str],
+    Field(
+        max_length=METADATA_MAX_KEYS,
+        description=f"At most {METADATA_MAX_KEYS} string keys with string values, {METADATA_MAX_BYTES} bytes as JSON",
+        examples=[{"orderId": "1234"}],
+    ),
+]
+TransactionType = Literal["credit", "debit"]
+EntryTypeName = Literal["credit", "debit", "transfer_out", "transfer_in"]
 
 
 class TransactionRequest(BaseModel):
@@ -43,16 +80,40 @@ class TransactionRequest(BaseModel):
     )
     userId: UserId
     amount: RequestAmount
-    type: MovementTypeName
+    type: TransactionType
+    currency: Currency = DEFAULT_CURRENCY
+    counterparty: SystemAccountName | None = Field(
+        default=None, description="The system account on the other side (default: treasury for a credit, revenue for a debit)."
+    )
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: IdempotentKey | None = Field(
+        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
+    )
+    fromUserId: UserId
+    toUserId: UserId
+    amount: RequestAmount
+    currency: Currency = DEFAULT_CURRENCY
+    description: Description | None = None
+    metadata: Metadata | None = None
 
 
 class TransactionResponse(BaseModel):
     transactionId: str
     idempotentKey: str
     userId: str
-    type: MovementTypeName
+    type: TransactionType
     amount: Money
     balance: Money = Field(description="The balance right after this transaction.")
+    currency: str
+    counterparty: str = Field(description="The system account the money came from or went to.")
+    description: str | None
+    metadata: dict[str, str] | None
     createdAt: str
 
     @classmethod
@@ -62,9 +123,43 @@ class TransactionResponse(BaseModel):
             idempotentKey=entry.idempotent_key,
             userId=entry.user_id,
             type=entry.type.value,
-            amount=format_money(entry.amount),
-            balance=format_money(entry.balance_after),
+            amount=format_amount(entry.amount_minor, entry.scale),
+            balance=format_amount(entry.balance_after_minor, entry.scale),
+            currency=entry.currency,
+            counterparty=entry.counterparty,
+            description=entry.description,
+            metadata=entry.metadata,
             createdAt=entry.created_at,
+        )
+
+
+class TransferResponse(BaseModel):
+    transferId: str
+    idempotentKey: str
+    fromUserId: str
+    toUserId: str
+    amount: Money
+    currency: str
+    fromBalance: Money = Field(description="The source's balance right after the transfer.")
+    toBalance: Money = Field(description="The target's balance right after the transfer.")
+    description: str | None
+    metadata: dict[str, str] | None
+    createdAt: str
+
+    @classmethod
+    def from_entries(cls, out_entry: LedgerEntry, in_entry: LedgerEntry) -> "TransferResponse":
+        return cls(
+            transferId=out_entry.transaction_id,
+            idempotentKey=out_entry.idempotent_key,
+            fromUserId=out_entry.user_id,
+            toUserId=in_entry.user_id,
+            amount=format_amount(out_entry.amount_minor, out_entry.scale),
+            currency=out_entry.currency,
+            fromBalance=format_amount(out_entry.balance_after_minor, out_entry.scale),
+            toBalance=format_amount(in_entry.balance_after_minor, in_entry.scale),
+            description=out_entry.description,
+            metadata=out_entry.metadata,
+            createdAt=out_entry.created_at,
         )
 
 
@@ -74,12 +169,42 @@ class BalanceResponse(BaseModel):
     currency: str = Field(examples=["USD"])
 
 
+class CurrencyBalance(BaseModel):
+    currency: str = Field(examples=["USD"])
+    balance: Money
+
+
+class BalancesResponse(BaseModel):
+    userId: str
+    balances: list[CurrencyBalance]
+
+
+class SystemAccountBalances(BaseModel):
+    name: str = Field(examples=["treasury"])
+    balances: list[CurrencyBalance]
+
+
+class SystemAccountsResponse(BaseModel):
+    accounts: list[SystemAccountBalances]
+
+
+class SystemBalanceResponse(BaseModel):
+    account: str = Field(examples=["treasury"])
+    currency: str = Field(examples=["USD"])
+    balance: Money = Field(description="May be negative: the treasury is minus everything it has issued.")
+
+
 class HistoryItem(BaseModel):
     transactionId: str
     idempotentKey: str
-    type: MovementTypeName
+    type: EntryTypeName
     amount: Money
     balanceAfter: Money = Field(description="The balance immediately after this entry.")
+    currency: str
+    counterparty: str = Field(description="The system account, or for a transfer the other user.")
+    transferId: str | None = Field(description="For transfer_out and transfer_in: the transfer.")
+    description: str | None
+    metadata: dict[str, str] | None
     createdAt: str
 
     @classmethod
@@ -88,8 +213,13 @@ class HistoryItem(BaseModel):
             transactionId=entry.transaction_id,
             idempotentKey=entry.idempotent_key,
             type=entry.type.value,
-            amount=format_money(entry.amount),
-            balanceAfter=format_money(entry.balance_after),
+            amount=format_amount(entry.amount_minor, entry.scale),
+            balanceAfter=format_amount(entry.balance_after_minor, entry.scale),
+            currency=entry.currency,
+            counterparty=entry.counterparty,
+            transferId=entry.transfer_id,
+            description=entry.description,
+            metadata=entry.metadata,
             createdAt=entry.created_at,
         )
 
@@ -112,9 +242,9 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     """OpenAPI entries for the error statuses a route can return."""
     descriptions = {
         400: "Invalid request; nothing was written",
-        403: "The caller may not act on this user",
-        404: "No such route",
-        409: "Declined debit, or the key is still in flight",
+        403: "The caller's identity does not allow this",
+        404: "No such route or system account",
+        409: "Declined debit or transfer, or the key is still in flight",
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",

@@ -1,4 +1,4 @@
-"""GET /users/{userId}/transactions?limit=N&cursor=C"""
+"""GET /users/{userId}/transactions?currency=USD&limit=N&cursor=C"""
 
 from typing import Annotated
 
@@ -8,11 +8,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
-from api.auth import require_access
+from api.auth import require_owner
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import HISTORY
 from api.schemas import HistoryItem, HistoryResponse, error_responses
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, get_settings
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -21,16 +22,17 @@ router = APIGatewayHttpRouter()
 @router.route(
     HISTORY.resolver_path,
     method=HISTORY.method,
-    summary="A user's ledger entries, newest first",
+    summary="A user's ledger entries in one asset, newest first",
     responses={200: {"description": "One page of entries"}, **error_responses(400, 403)},
 )
 def list_transactions(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
+    currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> HistoryResponse:
-    require_access(router.current_event, userId)
-    page = wallet.list_transactions(userId, limit, cursor)
+    require_owner(router.current_event, userId)
+    page = wallet.list_transactions(userId, limit, cursor, currency)
     return HistoryResponse(items=[HistoryItem.from_entry(entry) for entry in page.entries], nextCursor=page.next_cursor)
 
 
@@ -38,7 +40,8 @@ app = build_resolver(router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
     return app.resolve(event, context)

@@ -1,17 +1,19 @@
 """The wallet's Python API, usable without Lambda.
 
-    from wallet import get_current_balance, transact, list_transactions
+    from wallet import get_current_balance, get_balances, transact, transfer, list_transactions
 
-Tables and endpoint come from WALLET_TABLE_NAME and AWS_ENDPOINT_URL_DYNAMODB (see README).
+Tables, assets and endpoint come from the environment (WALLET_TABLE_NAME, WALLET_ASSETS,
+AWS_ENDPOINT_URL_DYNAMODB; see README).
 """
 
 from functools import lru_cache
+from typing import Any
 
 from wallet.aws import dynamodb_client
-from wallet.models import Balance, HistoryPage, TransactionResult
+from wallet.models import Balance, HistoryPage, SystemBalance, TransactionResult, TransferResult
 from wallet.repository import WalletRepository
 from wallet.service import WalletService
-from wallet.settings import get_settings
+from wallet.settings import DEFAULT_CURRENCY, get_settings
 from wallet.validation import HISTORY_DEFAULT_LIMIT
 
 
@@ -21,13 +23,33 @@ def default_service() -> WalletService:
     return WalletService(WalletRepository(dynamodb_client(), settings.wallet_table), settings)
 
 
-def get_current_balance(user_id: str) -> Balance:
-    return default_service().get_current_balance(user_id)
+def get_current_balance(user_id: str, currency: str = DEFAULT_CURRENCY) -> Balance:
+    return default_service().get_current_balance(user_id, currency)
 
 
-def transact(idempotent_key: str, user_id: str, amount: object, type: str) -> TransactionResult:
-    return default_service().transact(idempotent_key, user_id, amount, type)
+def get_balances(user_id: str) -> list[Balance]:
+    return default_service().get_balances(user_id)
 
 
-def list_transactions(user_id: str, limit: int = HISTORY_DEFAULT_LIMIT, cursor: str | None = None) -> HistoryPage:
-    return default_service().list_transactions(user_id, limit, cursor)
+def transact(idempotent_key: str, user_id: str, amount: object, type: str, **options: Any) -> TransactionResult:
+    """options: currency="USD", counterparty (system account), description, metadata (dict of str)."""
+    return default_service().transact(idempotent_key, user_id, amount, type, **options)
+
+
+def transfer(idempotent_key: str, from_user_id: str, to_user_id: str, amount: object, **options: Any) -> TransferResult:
+    """options: currency="USD", description, metadata (dict of str)."""
+    return default_service().transfer(idempotent_key, from_user_id, to_user_id, amount, **options)
+
+
+def list_transactions(
+    user_id: str, limit: int = HISTORY_DEFAULT_LIMIT, cursor: str | None = None, currency: str = DEFAULT_CURRENCY
+) -> HistoryPage:
+    return default_service().list_transactions(user_id, limit, cursor, currency)
+
+
+def get_system_balance(account: str, currency: str = DEFAULT_CURRENCY) -> SystemBalance:
+    return default_service().get_system_balance(account, currency)
+
+
+def get_system_balances() -> dict[str, list[SystemBalance]]:
+    return default_service().get_system_balances()

@@ -21,8 +21,12 @@ class UnsupportedMediaType(WalletError):
     """The request body is not JSON."""
 
 
+class NotFound(WalletError):
+    """The named resource (a system account) does not exist."""
+
+
 class InsufficientFunds(WalletError):
-    """A debit was declined because it exceeds the balance. Final for its idempotency key."""
+    """A debit or transfer was declined because it exceeds the balance. Final for its idempotency key."""
 
     def __init__(self, message: str, replayed: bool = False):
         super().__init__(message)
@@ -30,7 +34,7 @@ class InsufficientFunds(WalletError):
 
 
 class IdempotencyKeyReused(WalletError):
-    """The key was first used with another user, amount or type."""
+    """The key was first used with another request (any field, on any route)."""
 
 
 class IdempotencyKeyInUse(WalletError):
@@ -38,7 +42,7 @@ class IdempotencyKeyInUse(WalletError):
 
 
 class Forbidden(WalletError):
-    """The caller may not act on this user."""
+    """The caller's identity does not allow this operation."""
 
 
 class ServiceUnavailable(WalletError):

@@ -1,15 +1,28 @@
 """Domain records. Amounts are integer minor units inside the service, Decimal at its edges."""
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from wallet.money import from_minor
+from wallet.money import to_decimal
 
 
-class MovementType(StrEnum):
+class EntryType(StrEnum):
     CREDIT = "credit"
     DEBIT = "debit"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+
+    @property
+    def sign(self) -> int:
+        """+1 if the entry adds to the user's balance, -1 if it takes from it."""
+        return 1 if self in (EntryType.CREDIT, EntryType.TRANSFER_IN) else -1
+
+
+# Kept for the Python API's callers: credits and debits are the two transaction types.
+MovementType = EntryType
 
 
 class Outcome(StrEnum):
@@ -19,7 +32,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Account:
-    """A user's balance in one currency. version counts the ledger entries applied so far."""
+    """A user's balance in one asset. version counts the ledger entries applied so far (0: never written)."""
 
     user_id: str
     currency: str
@@ -27,51 +40,101 @@ class Account:
     version: int
 
 
+AccountKey = tuple[str, str]  # (user_id, currency)
+
+
 @dataclass(frozen=True)
-class Movement:
-    """A validated request to move money, as the caller sent it."""
+class TransactionCommand:
+    """A validated credit or debit, with every default applied."""
 
     idempotent_key: str
     user_id: str
-    type: MovementType
+    type: EntryType
     amount_minor: int
     currency: str
+    counterparty: str
+    description: str | None
+    metadata: dict[str, str] | None
 
-    def signed_minor(self) -> int:
-        return self.amount_minor if self.type is MovementType.CREDIT else -self.amount_minor
+    operation = "transaction"
+
+
+@dataclass(frozen=True)
+class TransferCommand:
+    """A validated transfer between two users, with every default applied."""
+
+    idempotent_key: str
+    from_user_id: str
+    to_user_id: str
+    amount_minor: int
+    currency: str
+    description: str | None
+    metadata: dict[str, str] | None
+
+    operation = "transfer"
+
+
+Command = TransactionCommand | TransferCommand
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """An applied movement. Immutable once written; sequence orders a user's entries."""
+    """One leg of an applied movement on a user's account. Immutable; sequence orders a user's entries."""
 
     transaction_id: str
     idempotent_key: str
     user_id: str
     currency: str
-    type: MovementType
+    scale: int
+    type: EntryType
     amount_minor: int
     balance_after_minor: int
     sequence: int
     created_at: str
+    counterparty: str  # a system account, or the other user of a transfer
+    description: str | None = None
+    metadata: dict[str, str] | None = None
+    transfer_id: str | None = None
 
     @property
     def amount(self) -> Decimal:
-        return from_minor(self.amount_minor)
+        return to_decimal(self.amount_minor, self.scale)
 
     @property
     def balance_after(self) -> Decimal:
-        return from_minor(self.balance_after_minor)
+        return to_decimal(self.balance_after_minor, self.scale)
+
+
+@dataclass(frozen=True)
+class SystemEntry:
+    """One leg of a movement on a system account, appended as its own item so no two movements share one.
+
+    amount_minor is signed as it changes the system account (a credit to a user is negative here).
+    leg is "movement", or "opening:<userId>" when the treasury issues a user's opening balance."""
+
+    account: str
+    currency: str
+    bucket: int
+    amount_minor: int
+    transaction_id: str
+    leg: str
+    user_id: str
+    idempotent_key: str
+    created_at: str
 
 
 @dataclass(frozen=True)
 class KeyRecord:
-    """The permanent answer for an idempotency key: the entry it applied, or the decline."""
+    """The permanent answer for an idempotency key: the entries it applied, or the decline.
 
-    movement: Movement
+    request is the canonical JSON of the command (every default applied); a key sent again with
+    a different request, on any route, is refused."""
+
+    idempotent_key: str
+    request: str
     outcome: Outcome
     created_at: str
-    entry: LedgerEntry | None = None
+    entries: tuple[LedgerEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,12 +145,34 @@ class Balance:
 
 
 @dataclass(frozen=True)
+class SystemBalance:
+    account: str
+    currency: str
+    balance: Decimal
+
+
+@dataclass(frozen=True)
 class TransactionResult:
     entry: LedgerEntry
     replayed: bool
 
 
 @dataclass(frozen=True)
+class TransferResult:
+    out_entry: LedgerEntry
+    in_entry: LedgerEntry
+    replayed: bool
+
+    @property
+    def transfer_id(self) -> str:
+        return self.out_entry.transaction_id
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     entries: list[LedgerEntry]
     next_cursor: str | None
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,14 +1,14 @@
-"""Money rules: exact decimals with two places, stored as integer minor units."""
+"""Money rules: exact decimals with the asset's scale, stored as integer minor units."""
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-MAX_AMOUNT = Decimal("1000000000.00")
-# A plain positive decimal: no sign, no exponent, no leading zeros, at most two places.
-_AMOUNT_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$")
+MAX_WHOLE_UNITS = 1_000_000_000
+MAX_SCALE = 6
+# A plain non-negative decimal: no sign, no exponent, no leading zeros. The asset's scale is checked after.
+_AMOUNT_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,6})?$")
 AMOUNT_JSON_PATTERN = _AMOUNT_PATTERN.pattern
-_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,8 @@ class InvalidAmount(ValueError):
     pass
 
 
-def parse_amount(value: object) -> Decimal:
-    """Turn an amount into an exact Decimal, or raise InvalidAmount.
+def amount_text(value: object) -> str:
+    """The amount as the caller wrote it, or InvalidAmount.
 
     Accepts a decimal string or a JSON number (as source text), an int or a Decimal; never a
     float or a bool, whose value is not what the caller wrote.
@@ -31,33 +31,46 @@ def parse_amount(value: object) -> Decimal:
     if isinstance(value, (bool, float)):
         raise InvalidAmount("amount must be a decimal string or a JSON number, not a boolean or a float")
     if isinstance(value, JsonNumber):
-        value = value.text
+        return value.text
     if isinstance(value, str):
-        if not _AMOUNT_PATTERN.match(value):
-            raise InvalidAmount('amount must be a positive decimal with at most 2 decimal places, e.g. "10.50"')
-        amount = Decimal(value)
-    elif isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        if not value.is_finite() or value != value.quantize(_CENT, rounding=ROUND_DOWN):
-            raise InvalidAmount("amount must be a finite decimal with at most 2 decimal places")
-        amount = value
-    else:
-        raise InvalidAmount("amount must be a decimal string or a JSON number")
-    if amount <= 0:
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidAmount("amount must be a finite decimal")
+        return format(value, "f")
+    raise InvalidAmount("amount must be a decimal string or a JSON number")
+
+
+def parse_amount(value: object, scale: int, currency: str) -> int:
+    """A positive amount of the asset in minor units, or InvalidAmount."""
+    text = amount_text(value)
+    if not _AMOUNT_PATTERN.match(text):
+        raise InvalidAmount(f'amount must be a positive decimal with at most {scale} decimal places, e.g. "10"')
+    whole, _, fraction = text.partition(".")
+    if len(fraction) > scale:
+        raise InvalidAmount(f"amount has more decimal places than {currency} allows ({scale})")
+    minor = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or 0)
+    if minor <= 0:
         raise InvalidAmount("amount must be greater than 0")
-    if amount > MAX_AMOUNT:
-        raise InvalidAmount(f"amount must not exceed {format_money(MAX_AMOUNT)}")
-    return amount
+    if minor > MAX_WHOLE_UNITS * 10**scale:
+        raise InvalidAmount(f"amount must not exceed {format_amount(MAX_WHOLE_UNITS * 10**scale, scale)}")
+    return minor
 
 
-def to_minor(amount: Decimal) -> int:
-    return int((amount / _CENT).to_integral_exact())
+def parse_opening_balance(text: str, scale: int) -> int:
+    """A configured opening balance (zero allowed) in minor units; ValueError if it does not fit the scale."""
+    if not _AMOUNT_PATTERN.match(text) or len(text.partition(".")[2]) > scale:
+        raise ValueError(f"openingBalance {text!r} is not a decimal with at most {scale} decimal places")
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 10**scale + int(fraction.ljust(scale, "0") or 0)
 
 
-def from_minor(minor: int) -> Decimal:
-    return (Decimal(minor) * _CENT).quantize(_CENT)
+def to_decimal(minor: int, scale: int) -> Decimal:
+    return Decimal(minor).scaleb(-scale)
 
 
-def format_money(amount: Decimal) -> str:
-    return str(amount.quantize(_CENT))
+def format_amount(minor: int, scale: int) -> str:
+    """Exactly `scale` decimal places: "12" for a scale of 0, "12.00" for 2, "-3.50" for a system account."""
+    return format(to_decimal(minor, scale), "f")

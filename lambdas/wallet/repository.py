@@ -1,23 +1,28 @@
 """All DynamoDB access for the Wallet table. AWS errors become the exceptions below or domain errors.
 
 Single-table layout (see docs/decisions.md):
-  USER#<userId>   BALANCE#<ccy>            the balance and its version (entry count)
-  USER#<userId>   LEDGER#<ccy>#<seq:012d>  one immutable ledger entry per applied movement
-  TXKEY#<key>     TXKEY                    the permanent outcome of an idempotency key
+  USER#<userId>                 BALANCE#<ccy>                    a user's balance and its version (entry count)
+  USER#<userId>                 LEDGER#<ccy>#<seq:012d>          one immutable entry per movement leg
+  TXKEY#<key>                   TXKEY                            the permanent outcome of an idempotency key
+  SYSTEM#<account>#<ccy>#<b:02d> ENTRY#<createdAt>#<txId>#<leg>  one immutable system-account leg
+  SYSTEM#<account>#<ccy>#<b:02d> CHECKPOINT                      the folded total of that bucket's older entries
 """
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wallet.errors import ServiceUnavailable
-from wallet.models import Account, KeyRecord, LedgerEntry, Movement, MovementType, Outcome
+from wallet.models import Account, AccountKey, EntryType, KeyRecord, LedgerEntry, Outcome, SystemEntry
 
 _SEQUENCE_DIGITS = 12
 _RETRYABLE_CODES = {
-    "TransactionConflict",
+    "TransactionConflict",  # a cancellation reason inside TransactWriteItems
+    "TransactionConflictException",  # a single-item write on an item a transaction holds
     "TransactionInProgressException",
     "ThrottlingError",
     "ThrottlingException",
@@ -26,24 +31,45 @@ _RETRYABLE_CODES = {
     "RequestLimitExceeded",
     "InternalServerError",
 }
+ENTRY_SK_PREFIX = "ENTRY#"
+ENTRY_SK_END = "ENTRY$"  # the first sort key after every ENTRY# key ("$" follows "#")
+CHECKPOINT_SK = "CHECKPOINT"  # sorts before ENTRY#, so "SK > ENTRY#..." never reads it
 
 
 class KeyAlreadyUsed(Exception):
     def __init__(self, record: KeyRecord):
-        super().__init__(record.movement.idempotent_key)
+        super().__init__(record.idempotent_key)
         self.record = record
 
 
 class StaleAccount(Exception):
-    """The balance changed since it was read; current is the fresh state when DynamoDB returned it."""
+    """A balance changed since it was read. current maps each stale account to its fresh state, or to
+    None when DynamoDB did not return it (then it must be read again)."""
 
-    def __init__(self, current: Account | None):
+    def __init__(self, current: dict[AccountKey, Account | None]):
         super().__init__("stale account")
         self.current = current
 
 
 class WriteContention(Exception):
     """DynamoDB cancelled or throttled the write; retrying the same write is safe."""
+
+
+@dataclass(frozen=True)
+class AccountWrite:
+    """A new ledger entry and the balance it leaves, applied only if the account is still at expected_version."""
+
+    entry: LedgerEntry
+    expected_version: int
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The total of a system bucket's entries up to and including through_sk."""
+
+    total_minor: int
+    through_sk: str
+    version: int
 
 
 def user_pk(user_id: str) -> str:
@@ -66,10 +92,20 @@ def key_pk(idempotent_key: str) -> str:
     return f"TXKEY#{idempotent_key}"
 
 
+def system_pk(account: str, currency: str, bucket: int) -> str:
+    return f"SYSTEM#{account}#{currency}#{bucket:02d}"
+
+
+def system_entry_sk(entry: SystemEntry) -> str:
+    return f"{ENTRY_SK_PREFIX}{entry.created_at}#{entry.transaction_id}#{entry.leg}"
+
+
 class WalletRepository:
     def __init__(self, client: Any, table_name: str):
         self._client = client
         self._table = table_name
+
+    # --- user accounts -------------------------------------------------------------------------
 
     def get_account(self, user_id: str, currency: str) -> Account | None:
         item = self._call(
@@ -78,69 +114,16 @@ class WalletRepository:
             Key={"PK": _s(user_pk(user_id)), "SK": _s(balance_sk(currency))},
             ConsistentRead=True,
         ).get("Item")
-        return _account_from_item(item) if item else None
+        return account_from_item(item) if item else None
 
-    def apply_entry(self, entry: LedgerEntry, movement: Movement, expected_version: int) -> None:
-        """Write the key record, the new balance and the ledger entry in one transaction.
-
-        Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if the balance moved since it
-        was read, WriteContention if DynamoDB cancelled the transaction for a transient reason.
-        """
-        key_record = KeyRecord(movement=movement, outcome=Outcome.APPLIED, created_at=entry.created_at, entry=entry)
-        balance_update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": {"PK": _s(user_pk(entry.user_id)), "SK": _s(balance_sk(entry.currency))},
-            "UpdateExpression": "SET balanceMinor = :balance, version = :version, updatedAt = :now",
-            "ExpressionAttributeValues": {
-                ":balance": _n(entry.balance_after_minor),
-                ":version": _n(entry.sequence),
-                ":now": _s(entry.created_at),
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if expected_version == 0:
-            balance_update["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            balance_update["ConditionExpression"] = "version = :expected"
-            balance_update["ExpressionAttributeValues"][":expected"] = _n(expected_version)
-        items = [
-            {"Put": self._put_key_record(key_record)},
-            {"Update": balance_update},
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": _entry_item(entry),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ]
-        try:
-            self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = error.response.get("CancellationReasons", [])
-            key_reason, balance_reason, entry_reason = [*reasons, {}, {}, {}][:3]
-            if key_reason.get("Code") == "ConditionalCheckFailed":
-                raise KeyAlreadyUsed(_key_record_from_item(key_reason["Item"])) from error
-            if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons):
-                raise WriteContention() from error
-            if balance_reason.get("Code") == "ConditionalCheckFailed":
-                current = balance_reason.get("Item")
-                raise StaleAccount(_account_from_item(current) if current else None) from error
-            if entry_reason.get("Code") == "ConditionalCheckFailed":
-                raise StaleAccount(None) from error
-            raise
-
-    def record_declined(self, movement: Movement, created_at: str) -> None:
-        """Make a declined debit the permanent answer for its key; KeyAlreadyUsed if it has one."""
-        record = KeyRecord(movement=movement, outcome=Outcome.DECLINED, created_at=created_at)
-        try:
-            self._call("put_item", **self._put_key_record(record))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            raise KeyAlreadyUsed(_key_record_from_item(error.response["Item"])) from error
+    def get_accounts(self, keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
+        """Strongly consistent reads of several balances in one call; accounts never written are absent."""
+        if len(keys) == 1:
+            account = self.get_account(*keys[0])
+            return {keys[0]: account} if account else {}
+        items = self._batch_get([(user_pk(user), balance_sk(currency)) for user, currency in keys])
+        accounts = [account_from_item(item) for item in items]
+        return {(account.user_id, account.currency): account for account in accounts}
 
     def list_entries(
         self, user_id: str, currency: str, limit: int, before_sequence: int | None
@@ -159,16 +142,159 @@ class WalletRepository:
             ScanIndexForward=False,
             Limit=limit + 1,  # one extra tells whether there is a next page
         )
-        entries = [_entry_from_item(item) for item in response.get("Items", [])]
+        entries = [entry_from_item(item) for item in response.get("Items", [])]
         return entries[:limit], len(entries) > limit
 
-    def _put_key_record(self, record: KeyRecord) -> dict[str, Any]:
-        return {
+    # --- movements -----------------------------------------------------------------------------
+
+    def commit(
+        self, key_record: KeyRecord, writes: Sequence[AccountWrite], system_entries: Sequence[SystemEntry]
+    ) -> None:
+        """One transaction: the key's record, every balance and its ledger entry, every system leg.
+
+        Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if a balance moved since it
+        was read, WriteContention if DynamoDB cancelled the transaction for a transient reason.
+        """
+        items: list[dict[str, Any]] = [{"Put": self._put_key_record(key_record)}]
+        items += [{"Update": self._balance_update(write)} for write in writes]
+        items += [{"Put": self._put_new(_entry_item(write.entry))} for write in writes]
+        items += [{"Put": self._put_new(_system_entry_item(entry))} for entry in system_entries]
+        try:
+            self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            self._raise_cancellation(error, writes)
+
+    def record_declined(self, record: KeyRecord) -> None:
+        """Make a decline the permanent answer for its key; KeyAlreadyUsed if it has one."""
+        try:
+            self._call("put_item", **self._put_key_record(record))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise KeyAlreadyUsed(key_record_from_item(error.response["Item"])) from error
+
+    def _raise_cancellation(self, error: ClientError, writes: Sequence[AccountWrite]) -> None:
+        reasons = error.response.get("CancellationReasons", [])
+        codes = [reason.get("Code") for reason in reasons]
+        if codes and codes[0] == "ConditionalCheckFailed":
+            raise KeyAlreadyUsed(key_record_from_item(reasons[0]["Item"])) from error
+        if any(code in _RETRYABLE_CODES for code in codes):
+            raise WriteContention() from error
+        stale: dict[AccountKey, Account | None] = {}
+        for index, write in enumerate(writes):
+            balance_reason = reasons[1 + index] if 1 + index < len(reasons) else {}
+            entry_reason = reasons[1 + len(writes) + index] if 1 + len(writes) + index < len(reasons) else {}
+            key = (write.entry.user_id, write.entry.currency)
+            if balance_reason.get("Code") == "ConditionalCheckFailed":
+                current = balance_reason.get("Item")
+                stale[key] = account_from_item(current) if current else None
+            elif entry_reason.get("Code") == "ConditionalCheckFailed":
+                stale[key] = None  # only the ledger row clashed: read the balance anew
+        if stale:
+            raise StaleAccount(stale) from error
+        raise error
+
+    def _balance_update(self, write: AccountWrite) -> dict[str, Any]:
+        entry = write.entry
+        update: dict[str, Any] = {
             "TableName": self._table,
-            "Item": _key_record_item(record),
-            "ConditionExpression": "attribute_not_exists(PK)",
+            "Key": {"PK": _s(user_pk(entry.user_id)), "SK": _s(balance_sk(entry.currency))},
+            "UpdateExpression": "SET balanceMinor = :balance, version = :version, updatedAt = :now",
+            "ExpressionAttributeValues": {
+                ":balance": _n(entry.balance_after_minor),
+                ":version": _n(entry.sequence),
+                ":now": _s(entry.created_at),
+            },
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        if write.expected_version == 0:
+            update["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            update["ConditionExpression"] = "version = :expected"
+            update["ExpressionAttributeValues"][":expected"] = _n(write.expected_version)
+        return update
+
+    def _put_key_record(self, record: KeyRecord) -> dict[str, Any]:
+        return {**self._put_new(_key_record_item(record)), "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+
+    # --- system accounts -----------------------------------------------------------------------
+
+    def get_checkpoints(self, account: str, currency: str, buckets: int) -> dict[int, Checkpoint]:
+        """The checkpoints of a system account's buckets (strongly consistent); buckets never folded are absent."""
+        keys = [(system_pk(account, currency, bucket), CHECKPOINT_SK) for bucket in range(buckets)]
+        return {int(item["PK"]["S"].rsplit("#", 1)[1]): checkpoint_from_item(item) for item in self._batch_get(keys)}
+
+    def sum_system_entries(
+        self, account: str, currency: str, bucket: int, after_sk: str, before_sk: str = ENTRY_SK_END
+    ) -> tuple[int, str | None]:
+        """Sum of the bucket's entries with after_sk < SK < before_sk, and the last SK summed."""
+        total, last = 0, None
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND SK > :after",
+            "ExpressionAttributeValues": {":pk": _s(system_pk(account, currency, bucket)), ":after": _s(after_sk)},
+            "ProjectionExpression": "SK, amountMinor",
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._call("query", **query)
+            for item in response.get("Items", []):  # ascending: stop at the first key past the window
+                if item["SK"]["S"] >= before_sk:
+                    return total, last
+                total += int(item["amountMinor"]["N"])
+                last = item["SK"]["S"]
+            if "LastEvaluatedKey" not in response:
+                return total, last
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def save_checkpoint(self, account: str, currency: str, bucket: int, new: Checkpoint, expected_version: int) -> bool:
+        """Store a folded total if nobody else folded the bucket meanwhile; False if somebody did."""
+        condition = "attribute_not_exists(PK)" if expected_version == 0 else "version = :expected"
+        values = {":total": _n(new.total_minor), ":through": _s(new.through_sk), ":version": _n(new.version)}
+        if expected_version:
+            values[":expected"] = _n(expected_version)
+        try:
+            self._call(
+                "update_item",
+                TableName=self._table,
+                Key={"PK": _s(system_pk(account, currency, bucket)), "SK": _s(CHECKPOINT_SK)},
+                UpdateExpression="SET totalMinor = :total, throughSk = :through, version = :version",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        request = {self._table: {"Keys": [{"PK": _s(pk), "SK": _s(sk)} for pk, sk in keys], "ConsistentRead": True}}
+        items: list[dict[str, Any]] = []
+        while request:
+            response = self._call("batch_get_item", RequestItems=request)
+            items += response.get("Responses", {}).get(self._table, [])
+            request = response.get("UnprocessedKeys") or {}
+        return items
+
+    # --- whole table ---------------------------------------------------------------------------
+
+    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[dict[str, Any]]:
+        """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items."""
+        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        if total_segments > 1:
+            request.update(Segment=segment, TotalSegments=total_segments)
+        while True:
+            response = self._call("scan", **request)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
         try:
@@ -194,7 +320,11 @@ def _n(value: int) -> dict[str, str]:
     return {"N": str(value)}
 
 
-def _account_from_item(item: dict[str, Any]) -> Account:
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    return item[name]["S"] if name in item else None
+
+
+def account_from_item(item: dict[str, Any]) -> Account:
     return Account(
         user_id=item["PK"]["S"].removeprefix("USER#"),
         currency=item["SK"]["S"].removeprefix("BALANCE#"),
@@ -204,7 +334,7 @@ def _account_from_item(item: dict[str, Any]) -> Account:
 
 
 def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
-    return {
+    item = {
         "PK": _s(user_pk(entry.user_id)),
         "SK": _s(ledger_sk(entry.currency, entry.sequence)),
         "entityType": _s("LEDGER_ENTRY"),
@@ -212,56 +342,100 @@ def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
         "idempotentKey": _s(entry.idempotent_key),
         "userId": _s(entry.user_id),
         "currency": _s(entry.currency),
+        "scale": _n(entry.scale),
         "type": _s(entry.type.value),
         "amountMinor": _n(entry.amount_minor),
         "balanceAfterMinor": _n(entry.balance_after_minor),
         "sequence": _n(entry.sequence),
         "createdAt": _s(entry.created_at),
+        "counterparty": _s(entry.counterparty),
     }
+    if entry.description is not None:
+        item["description"] = _s(entry.description)
+    if entry.metadata is not None:
+        item["metadata"] = {"M": {name: _s(value) for name, value in entry.metadata.items()}}
+    if entry.transfer_id is not None:
+        item["transferId"] = _s(entry.transfer_id)
+    return item
 
 
-def _entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
     return LedgerEntry(
         transaction_id=item["transactionId"]["S"],
         idempotent_key=item["idempotentKey"]["S"],
         user_id=item["userId"]["S"],
         currency=item["currency"]["S"],
-        type=MovementType(item["type"]["S"]),
+        scale=int(item["scale"]["N"]),
+        type=EntryType(item["type"]["S"]),
         amount_minor=int(item["amountMinor"]["N"]),
         balance_after_minor=int(item["balanceAfterMinor"]["N"]),
         sequence=int(item["sequence"]["N"]),
         created_at=item["createdAt"]["S"],
+        counterparty=item["counterparty"]["S"],
+        description=_optional_text(item, "description"),
+        metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
+        transfer_id=_optional_text(item, "transferId"),
+    )
+
+
+def _system_entry_item(entry: SystemEntry) -> dict[str, Any]:
+    return {
+        "PK": _s(system_pk(entry.account, entry.currency, entry.bucket)),
+        "SK": _s(system_entry_sk(entry)),
+        "entityType": _s("SYSTEM_ENTRY"),
+        "account": _s(entry.account),
+        "currency": _s(entry.currency),
+        "bucket": _n(entry.bucket),
+        "amountMinor": _n(entry.amount_minor),
+        "transactionId": _s(entry.transaction_id),
+        "leg": _s(entry.leg),
+        "userId": _s(entry.user_id),
+        "idempotentKey": _s(entry.idempotent_key),
+        "createdAt": _s(entry.created_at),
+    }
+
+
+def system_entry_from_item(item: dict[str, Any]) -> SystemEntry:
+    return SystemEntry(
+        account=item["account"]["S"],
+        currency=item["currency"]["S"],
+        bucket=int(item["bucket"]["N"]),
+        amount_minor=int(item["amountMinor"]["N"]),
+        transaction_id=item["transactionId"]["S"],
+        leg=item["leg"]["S"],
+        user_id=item["userId"]["S"],
+        idempotent_key=item["idempotentKey"]["S"],
+        created_at=item["createdAt"]["S"],
+    )
+
+
+def checkpoint_from_item(item: dict[str, Any]) -> Checkpoint:
+    return Checkpoint(
+        total_minor=int(item["totalMinor"]["N"]), through_sk=item["throughSk"]["S"], version=int(item["version"]["N"])
     )
 
 
 def _key_record_item(record: KeyRecord) -> dict[str, Any]:
-    movement = record.movement
     item: dict[str, Any] = {
-        "PK": _s(key_pk(movement.idempotent_key)),
+        "PK": _s(key_pk(record.idempotent_key)),
         "SK": _s("TXKEY"),
         "entityType": _s("IDEMPOTENCY_KEY"),
-        "idempotentKey": _s(movement.idempotent_key),
-        "userId": _s(movement.user_id),
-        "currency": _s(movement.currency),
-        "type": _s(movement.type.value),
-        "amountMinor": _n(movement.amount_minor),
+        "idempotentKey": _s(record.idempotent_key),
+        "request": _s(record.request),
         "outcome": _s(record.outcome.value),
         "createdAt": _s(record.created_at),
     }
-    if record.entry is not None:
-        item["entry"] = {"M": _entry_item(record.entry)}
+    if record.entries:
+        item["entries"] = {"L": [{"M": _entry_item(entry)} for entry in record.entries]}
     return item
 
 
-def _key_record_from_item(item: dict[str, Any]) -> KeyRecord:
-    movement = Movement(
-        idempotent_key=item["idempotentKey"]["S"],
-        user_id=item["userId"]["S"],
-        type=MovementType(item["type"]["S"]),
-        amount_minor=int(item["amountMinor"]["N"]),
-        currency=item["currency"]["S"],
-    )
-    entry = _entry_from_item(item["entry"]["M"]) if "entry" in item else None
+def key_record_from_item(item: dict[str, Any]) -> KeyRecord:
     return KeyRecord(
-        movement=movement, outcome=Outcome(item["outcome"]["S"]), created_at=item["createdAt"]["S"], entry=entry
+        idempotent_key=item["idempotentKey"]["S"],
+        request=item["request"]["S"],
+        outcome=Outcome(item["outcome"]["S"]),
+        created_at=item["createdAt"]["S"],
+        entries=tuple(entry_from_item(entry["M"]) for entry in item.get("entries", {}).get("L", [])),
     )
+

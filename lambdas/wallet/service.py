@@ -1,4 +1,9 @@
-"""Wallet rules: balances, exactly-once movements, history. No boto3 here; see wallet.repository."""
+"""Wallet rules: balances, exactly-once double-entry movements, history, system accounts.
+
+No boto3 here; see wallet.repository. Every movement takes an amount from one account and gives it to
+another in one DynamoDB transaction: a user's balance (never below zero) and a system account's
+append-only leg, or two users' balances.
+"""
 
 import base64
 import binascii
@@ -6,26 +11,56 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, ServiceUnavailable
+from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, NotFound, ServiceUnavailable
 from wallet.models import (
     Account,
+    AccountKey,
     Balance,
+    Command,
+    EntryType,
     HistoryPage,
     KeyRecord,
     LedgerEntry,
-    Movement,
-    MovementType,
     Outcome,
+    SystemBalance,
+    SystemEntry,
+    TransactionCommand,
     TransactionResult,
+    TransferCommand,
+    TransferResult,
+    canonical_json,
 )
-from wallet.money import InvalidAmount, format_money, from_minor, parse_amount, to_minor
-from wallet.repository import KeyAlreadyUsed, StaleAccount, WalletRepository, WriteContention
-from wallet.settings import Settings
-from wallet.validation import HISTORY_MAX_LIMIT, is_valid_idempotent_key, is_valid_user_id
+from wallet.money import InvalidAmount, format_amount, parse_amount, to_decimal
+from wallet.repository import (
+    ENTRY_SK_PREFIX,
+    AccountWrite,
+    Checkpoint,
+    KeyAlreadyUsed,
+    StaleAccount,
+    WalletRepository,
+    WriteContention,
+)
+from wallet.settings import DEFAULT_CURRENCY, REVENUE, TREASURY, Asset, Settings
+from wallet.validation import (
+    DESCRIPTION_MAX_LENGTH,
+    HISTORY_MAX_LIMIT,
+    check_metadata,
+    is_valid_idempotent_key,
+    is_valid_user_id,
+)
+
+# Each system account's legs of one asset are spread over this many partitions so that no partition
+# takes more than DynamoDB's 1,000 write units a second; reads sum every bucket. Only ever grow it.
+SYSTEM_BUCKETS = 8
+# A bucket folds only entries older than this, so no transaction still in flight (Lambda timeout 10 s
+# plus botocore's retries) can commit an entry behind the checkpoint.
+FOLD_MIN_AGE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -47,8 +82,20 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay_seconds, self.base_delay_seconds * 2 ** min(attempt, 16)))
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+@dataclass(frozen=True)
+class _Plan:
+    """What one attempt at a movement writes."""
+
+    writes: tuple[AccountWrite, ...]
+    system_entries: tuple[SystemEntry, ...] = field(default=())
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class WalletService:
@@ -57,60 +104,258 @@ class WalletService:
         repository: WalletRepository,
         settings: Settings,
         retry: RetryPolicy = RetryPolicy(),
-        clock: Callable[[], str] = utc_now,
+        clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self._repository = repository
-        self._currency = settings.currency
-        self._initial_minor = to_minor(settings.initial_balance)
+        self._settings = settings
         self._retry = retry
         self._clock = clock
         self._sleep = sleep
         self._monotonic = monotonic
 
-    def get_current_balance(self, user_id: str) -> Balance:
-        """The user's balance; a user never seen has the initial balance. Writes nothing."""
-        account = self._account(_checked_user_id(user_id))
-        return Balance(user_id=user_id, balance=from_minor(account.balance_minor), currency=self._currency)
+    # --- reads ---------------------------------------------------------------------------------
 
-    def transact(self, idempotent_key: str, user_id: str, amount: object, type: str) -> TransactionResult:
-        """Credit or debit once per key, forever. Raises InsufficientFunds for a declined debit."""
-        movement = self._movement(idempotent_key, user_id, amount, type)
-        account = self._account(movement.user_id)
+    def get_current_balance(self, user_id: str, currency: str = DEFAULT_CURRENCY) -> Balance:
+        """The user's balance in one asset; an account never written has the opening balance. Writes nothing."""
+        asset = self._settings.asset(currency)
+        account = self._account(_checked_user_id(user_id), asset)
+        return Balance(user_id=user_id, balance=to_decimal(account.balance_minor, asset.scale), currency=asset.code)
+
+    def get_balances(self, user_id: str) -> list[Balance]:
+        """The user's balance in every configured asset, in one read."""
+        user_id = _checked_user_id(user_id)
+        assets = self._settings.assets
+        accounts = self._accounts([(user_id, asset.code) for asset in assets])
+        return [
+            Balance(user_id, to_decimal(accounts[(user_id, asset.code)].balance_minor, asset.scale), asset.code)
+            for asset in assets
+        ]
+
+    def list_transactions(
+        self, user_id: str, limit: int, cursor: str | None = None, currency: str = DEFAULT_CURRENCY
+    ) -> HistoryPage:
+        """Ledger entries of one asset, newest first; pass next_cursor back for the next page."""
+        user_id = _checked_user_id(user_id)
+        asset = self._settings.asset(currency)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX_LIMIT:
+            raise InvalidRequest(f"limit must be an integer from 1 to {HISTORY_MAX_LIMIT}")
+        before = _decode_cursor(cursor, user_id, asset.code) if cursor is not None else None
+        entries, has_more = self._repository.list_entries(user_id, asset.code, limit, before)
+        next_cursor = _encode_cursor(user_id, asset.code, entries[-1].sequence) if has_more and entries else None
+        return HistoryPage(entries=entries, next_cursor=next_cursor)
+
+    def get_system_balance(self, account: str, currency: str = DEFAULT_CURRENCY) -> SystemBalance:
+        """A system account's balance: each bucket's folded total plus the legs appended since."""
+        if account not in self._settings.system_accounts:
+            raise NotFound(f"No system account named {account!r}.")
+        asset = self._settings.asset(currency)
+        total = 0
+        checkpoints = self._repository.get_checkpoints(account, asset.code, SYSTEM_BUCKETS)
+        # Checkpoints first, legs after: a fold in between only moves a checkpoint we no longer read.
+        for bucket in range(SYSTEM_BUCKETS):
+            checkpoint = checkpoints.get(bucket, _EMPTY_CHECKPOINT)
+            unfolded, _ = self._repository.sum_system_entries(account, asset.code, bucket, checkpoint.through_sk)
+            total += checkpoint.total_minor + unfolded
+        return SystemBalance(account=account, currency=asset.code, balance=to_decimal(total, asset.scale))
+
+    def get_system_balances(self) -> dict[str, list[SystemBalance]]:
+        return {
+            name: [self.get_system_balance(name, asset.code) for asset in self._settings.assets]
+            for name in self._settings.system_accounts
+        }
+
+    # --- movements -----------------------------------------------------------------------------
+
+    def transaction_command(
+        self,
+        idempotent_key: str,
+        user_id: str,
+        amount: object,
+        type: str,
+        currency: str = DEFAULT_CURRENCY,
+        counterparty: str | None = None,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> TransactionCommand:
+        """Validate a credit or debit and apply every default (currency, counterparty)."""
+        key = _checked_key(idempotent_key)
+        try:
+            entry_type = EntryType(type)
+        except ValueError:
+            entry_type = None
+        if entry_type not in (EntryType.CREDIT, EntryType.DEBIT):
+            raise InvalidRequest('type must be "credit" or "debit"')
+        asset = self._settings.asset(currency)
+        if counterparty is None:
+            counterparty = TREASURY if entry_type is EntryType.CREDIT else REVENUE
+        elif counterparty not in self._settings.system_accounts:
+            raise InvalidRequest(f"counterparty must be one of {', '.join(self._settings.system_accounts)}")
+        return TransactionCommand(
+            idempotent_key=key,
+            user_id=_checked_user_id(user_id),
+            type=entry_type,
+            amount_minor=_checked_amount(amount, asset),
+            currency=asset.code,
+            counterparty=counterparty,
+            description=_checked_description(description),
+            metadata=_checked_metadata(metadata),
+        )
+
+    def transfer_command(
+        self,
+        idempotent_key: str,
+        from_user_id: str,
+        to_user_id: str,
+        amount: object,
+        currency: str = DEFAULT_CURRENCY,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> TransferCommand:
+        key = _checked_key(idempotent_key)
+        from_user_id, to_user_id = _checked_user_id(from_user_id), _checked_user_id(to_user_id)
+        if from_user_id == to_user_id:
+            raise InvalidRequest("fromUserId and toUserId must differ")
+        asset = self._settings.asset(currency)
+        return TransferCommand(
+            idempotent_key=key,
+            from_user_id=from_user_id,
+            to_user_id=to_user_id,
+            amount_minor=_checked_amount(amount, asset),
+            currency=asset.code,
+            description=_checked_description(description),
+            metadata=_checked_metadata(metadata),
+        )
+
+    def payload(self, command: Command) -> dict[str, Any]:
+        """The command as JSON-ready strings with every default applied: what a key is compared on."""
+        amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
+        common = {
+            "operation": command.operation,
+            "idempotentKey": command.idempotent_key,
+            "amount": amount,
+            "currency": command.currency,
+            "description": command.description,
+            "metadata": command.metadata,
+        }
+        if isinstance(command, TransactionCommand):
+            return {**common, "userId": command.user_id, "type": command.type.value, "counterparty": command.counterparty}
+        return {**common, "fromUserId": command.from_user_id, "toUserId": command.to_user_id}
+
+    def transact(self, idempotent_key: str, user_id: str, amount: object, type: str, **options: Any) -> TransactionResult:
+        """Credit or debit once per key, forever. Raises InsufficientFunds for a declined debit.
+
+        options: currency, counterparty (a system account), description, metadata."""
+        return self.execute_transaction(self.transaction_command(idempotent_key, user_id, amount, type, **options))
+
+    def transfer(
+        self, idempotent_key: str, from_user_id: str, to_user_id: str, amount: object, **options: Any
+    ) -> TransferResult:
+        """Move money between two users once per key, forever: both legs or neither.
+
+        options: currency, description, metadata."""
+        return self.execute_transfer(self.transfer_command(idempotent_key, from_user_id, to_user_id, amount, **options))
+
+    def execute_transaction(self, command: TransactionCommand) -> TransactionResult:
+        asset = self._settings.asset(command.currency)
+        account_key = (command.user_id, command.currency)
+        signed = command.type.sign * command.amount_minor
+
+        def plan(accounts: dict[AccountKey, Account], transaction_id: str, now: str) -> _Plan | None:
+            account = accounts[account_key]
+            if account.balance_minor + signed < 0:
+                return None
+            entry = self._entry(command, account, asset, command.type, transaction_id, now, command.counterparty)
+            system_leg = self._system_entry(
+                command, command.counterparty, -signed, transaction_id, "movement", command.user_id, now
+            )
+            return _Plan(
+                writes=(AccountWrite(entry, account.version),),
+                system_entries=(system_leg, *self._opening(command, account, asset, transaction_id, now)),
+            )
+
+        entries, replayed = self._commit(command, [account_key], plan)
+        return TransactionResult(entry=entries[0], replayed=replayed)
+
+    def execute_transfer(self, command: TransferCommand) -> TransferResult:
+        asset = self._settings.asset(command.currency)
+        source_key, target_key = (command.from_user_id, command.currency), (command.to_user_id, command.currency)
+
+        def plan(accounts: dict[AccountKey, Account], transfer_id: str, now: str) -> _Plan | None:
+            source, target = accounts[source_key], accounts[target_key]
+            if source.balance_minor < command.amount_minor:
+                return None
+            out_entry = self._entry(command, source, asset, EntryType.TRANSFER_OUT, transfer_id, now, target.user_id)
+            in_entry = self._entry(command, target, asset, EntryType.TRANSFER_IN, transfer_id, now, source.user_id)
+            return _Plan(
+                writes=(AccountWrite(out_entry, source.version), AccountWrite(in_entry, target.version)),
+                system_entries=(
+                    *self._opening(command, source, asset, transfer_id, now),
+                    *self._opening(command, target, asset, transfer_id, now),
+                ),
+            )
+
+        entries, replayed = self._commit(command, [source_key, target_key], plan)
+        return TransferResult(out_entry=entries[0], in_entry=entries[1], replayed=replayed)
+
+    def fold_system_accounts(self, min_age_seconds: float = FOLD_MIN_AGE_SECONDS) -> int:
+        """Fold every system bucket's legs older than min_age_seconds into its checkpoint, so balance
+        reads stay short. Safe to run at any time, from anywhere, concurrently: returns buckets folded."""
+        cutoff = ENTRY_SK_PREFIX + timestamp(self._clock() - timedelta(seconds=min_age_seconds))
+        folded = 0
+        for account in self._settings.system_accounts:
+            for asset in self._settings.assets:
+                checkpoints = self._repository.get_checkpoints(account, asset.code, SYSTEM_BUCKETS)
+                for bucket in range(SYSTEM_BUCKETS):
+                    old = checkpoints.get(bucket, _EMPTY_CHECKPOINT)
+                    total, last = self._repository.sum_system_entries(
+                        account, asset.code, bucket, old.through_sk, before_sk=cutoff
+                    )
+                    if last is None:
+                        continue
+                    new = Checkpoint(old.total_minor + total, last, old.version + 1)
+                    folded += self._repository.save_checkpoint(account, asset.code, bucket, new, old.version)
+        return folded
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _commit(
+        self,
+        command: Command,
+        account_keys: Sequence[AccountKey],
+        plan: Callable[[dict[AccountKey, Account], str, str], _Plan | None],
+    ) -> tuple[tuple[LedgerEntry, ...], bool]:
+        """Plan against the balances read, commit, and retry lost races until the deadline.
+
+        Returns the entries written (or first written for the key) and whether this was a replay."""
+        request = canonical_json(self.payload(command))
+        accounts = self._accounts(account_keys)
         deadline = self._monotonic() + self._retry.max_seconds
         attempt = 0
         fresh = True  # the state in hand came straight from DynamoDB: use it at once
         while True:
-            balance_after = account.balance_minor + movement.signed_minor()
-            if balance_after < 0:
-                return self._decline(movement)
-            entry = LedgerEntry(
-                transaction_id=str(uuid.uuid4()),
-                idempotent_key=movement.idempotent_key,
-                user_id=movement.user_id,
-                currency=movement.currency,
-                type=movement.type,
-                amount_minor=movement.amount_minor,
-                balance_after_minor=balance_after,
-                sequence=account.version + 1,
-                created_at=self._clock(),
-            )
+            now = timestamp(self._clock())
+            attempt_plan = plan(accounts, str(uuid.uuid4()), now)
+            if attempt_plan is None:
+                return self._decline(command, request, now)
+            entries = tuple(write.entry for write in attempt_plan.writes)
+            record = KeyRecord(command.idempotent_key, request, Outcome.APPLIED, now, entries)
             try:
-                self._repository.apply_entry(entry, movement, expected_version=account.version)
-                return TransactionResult(entry=entry, replayed=False)
+                self._repository.commit(record, attempt_plan.writes, attempt_plan.system_entries)
+                return entries, False
             except KeyAlreadyUsed as used:
-                return self._replay(movement, used.record)
+                return self._replay(command, request, used.record)
             except StaleAccount as stale:  # another movement won; its state came back with the failure
-                if stale.current is None:  # only the ledger row clashed: read the balance anew
-                    account = self._account(movement.user_id)
+                if any(current is None for current in stale.current.values()):
+                    accounts = self._accounts(account_keys)
                 else:
-                    account = stale.current
+                    accounts.update({key: value for key, value in stale.current.items() if value is not None})
                     if fresh:
                         fresh = False
                         continue  # retry at once: waiting would only let the state go stale again
             except WriteContention:
-                account = self._account(movement.user_id)
+                accounts = self._accounts(account_keys)
             # Lost twice in a row, or DynamoDB pushed back: wait (full jitter). The next attempt's own
             # failure, if any, brings the fresh state back (ALL_OLD), so no separate read is needed.
             attempt += 1
@@ -121,52 +366,97 @@ class WalletService:
             fresh = True
         raise ServiceUnavailable("The balance is under heavy contention; retry with the same idempotency key.")
 
-    def list_transactions(self, user_id: str, limit: int, cursor: str | None = None) -> HistoryPage:
-        """Ledger entries newest first; pass next_cursor back for the next page."""
-        user_id = _checked_user_id(user_id)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX_LIMIT:
-            raise InvalidRequest(f"limit must be an integer from 1 to {HISTORY_MAX_LIMIT}")
-        before = _decode_cursor(cursor, user_id) if cursor is not None else None
-        entries, has_more = self._repository.list_entries(user_id, self._currency, limit, before)
-        next_cursor = _encode_cursor(user_id, entries[-1].sequence) if has_more and entries else None
-        return HistoryPage(entries=entries, next_cursor=next_cursor)
+    def _entry(
+        self,
+        command: Command,
+        account: Account,
+        asset: Asset,
+        entry_type: EntryType,
+        transaction_id: str,
+        now: str,
+        counterparty: str,
+    ) -> LedgerEntry:
+        return LedgerEntry(
+            transaction_id=transaction_id,
+            idempotent_key=command.idempotent_key,
+            user_id=account.user_id,
+            currency=asset.code,
+            scale=asset.scale,
+            type=entry_type,
+            amount_minor=command.amount_minor,
+            balance_after_minor=account.balance_minor + entry_type.sign * command.amount_minor,
+            sequence=account.version + 1,
+            created_at=now,
+            counterparty=counterparty,
+            description=command.description,
+            metadata=command.metadata,
+            transfer_id=transaction_id if isinstance(command, TransferCommand) else None,
+        )
 
-    def _account(self, user_id: str) -> Account:
-        account = self._repository.get_account(user_id, self._currency)
-        return account or Account(user_id, self._currency, balance_minor=self._initial_minor, version=0)
+    def _system_entry(
+        self, command: Command, account: str, amount_minor: int, transaction_id: str, leg: str, user_id: str, now: str
+    ) -> SystemEntry:
+        return SystemEntry(
+            account=account,
+            currency=command.currency,
+            # From the key, so every attempt at one movement lands in the same bucket.
+            bucket=zlib.crc32(f"{command.idempotent_key}|{leg}".encode()) % SYSTEM_BUCKETS,
+            amount_minor=amount_minor,
+            transaction_id=transaction_id,
+            leg=leg,
+            user_id=user_id,
+            idempotent_key=command.idempotent_key,
+            created_at=now,
+        )
 
-    def _movement(self, idempotent_key: str, user_id: str, amount: object, type: str) -> Movement:
-        if not is_valid_idempotent_key(idempotent_key):
-            raise InvalidRequest("idempotentKey must be 1 to 255 printable ASCII characters")
-        try:
-            movement_type = MovementType(type)
-        except ValueError:
-            raise InvalidRequest('type must be "credit" or "debit"') from None
-        try:
-            amount_minor = to_minor(parse_amount(amount))
-        except InvalidAmount as error:
-            raise InvalidRequest(str(error)) from None
-        return Movement(idempotent_key, _checked_user_id(user_id), movement_type, amount_minor, self._currency)
+    def _opening(
+        self, command: Command, account: Account, asset: Asset, transaction_id: str, now: str
+    ) -> tuple[SystemEntry, ...]:
+        """The treasury issues a user's opening balance in the transaction that first writes the account."""
+        if account.version > 0 or asset.opening_minor == 0:
+            return ()
+        leg = f"opening:{account.user_id}"
+        opening = self._system_entry(command, TREASURY, -asset.opening_minor, transaction_id, leg, account.user_id, now)
+        return (opening,)
 
-    def _decline(self, movement: Movement) -> TransactionResult:
+    def _account(self, user_id: str, asset: Asset) -> Account:
+        return self._accounts([(user_id, asset.code)])[(user_id, asset.code)]
+
+    def _accounts(self, keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
+        """Fresh balances; an account never written is at its asset's opening balance, version 0."""
+        found = self._repository.get_accounts(keys)
+        return {
+            key: found.get(key) or Account(key[0], key[1], self._settings.asset(key[1]).opening_minor, version=0)
+            for key in keys
+        }
+
+    def _decline(self, command: Command, request: str, now: str) -> tuple[tuple[LedgerEntry, ...], bool]:
         try:
-            self._repository.record_declined(movement, created_at=self._clock())
+            self._repository.record_declined(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
         except KeyAlreadyUsed as used:
-            return self._replay(movement, used.record)
-        raise InsufficientFunds(_decline_message(movement))
+            return self._replay(command, request, used.record)
+        raise InsufficientFunds(self._decline_message(command))
 
-    def _replay(self, movement: Movement, record: KeyRecord) -> TransactionResult:
-        if record.movement != movement:
-            raise IdempotencyKeyReused("This idempotency key was already used with a different user, amount or type.")
+    def _replay(self, command: Command, request: str, record: KeyRecord) -> tuple[tuple[LedgerEntry, ...], bool]:
+        if record.request != request:
+            raise IdempotencyKeyReused("This idempotency key was already used with a different request.")
         if record.outcome is Outcome.DECLINED:
-            raise InsufficientFunds(_decline_message(movement), replayed=True)
-        assert record.entry is not None  # an APPLIED record always carries its entry
-        return TransactionResult(entry=record.entry, replayed=True)
+            raise InsufficientFunds(self._decline_message(command), replayed=True)
+        return record.entries, True
+
+    def _decline_message(self, command: Command) -> str:
+        amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
+        kind = "transfer" if isinstance(command, TransferCommand) else "debit"
+        return f"A {kind} of {amount} {command.currency} exceeds the available balance."
 
 
-def _decline_message(movement: Movement) -> str:
-    amount = format_money(from_minor(movement.amount_minor))
-    return f"A debit of {amount} {movement.currency} exceeds the available balance."
+_EMPTY_CHECKPOINT = Checkpoint(total_minor=0, through_sk=ENTRY_SK_PREFIX, version=0)
+
+
+def _checked_key(idempotent_key: str) -> str:
+    if not is_valid_idempotent_key(idempotent_key):
+        raise InvalidRequest("idempotentKey must be 1 to 255 printable ASCII characters")
+    return idempotent_key
 
 
 def _checked_user_id(user_id: str) -> str:
@@ -175,18 +465,47 @@ def _checked_user_id(user_id: str) -> str:
     return user_id
 
 
-def _encode_cursor(user_id: str, sequence: int) -> str:
-    raw = json.dumps({"u": user_id, "s": sequence}, separators=(",", ":")).encode()
+def _checked_amount(amount: object, asset: Asset) -> int:
+    try:
+        return parse_amount(amount, asset.scale, asset.code)
+    except InvalidAmount as error:
+        raise InvalidRequest(str(error)) from None
+
+
+def _checked_description(description: object) -> str | None:
+    if description is None or description == "":
+        return None  # an empty description is the same request as none
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidRequest(f"description must be a string of at most {DESCRIPTION_MAX_LENGTH} characters")
+    return description
+
+
+def _checked_metadata(metadata: object) -> dict[str, str] | None:
+    problem = check_metadata(metadata)
+    if problem:
+        raise InvalidRequest(problem)
+    assert metadata is None or isinstance(metadata, dict)
+    return dict(sorted(metadata.items())) if metadata else None  # an empty object is the same as none
+
+
+def _encode_cursor(user_id: str, currency: str, sequence: int) -> str:
+    raw = json.dumps({"u": user_id, "c": currency, "s": sequence}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, user_id: str) -> int:
+def _decode_cursor(cursor: str, user_id: str, currency: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         sequence = data["s"]
-        valid = data["u"] == user_id and isinstance(sequence, int) and not isinstance(sequence, bool) and sequence > 0
+        valid = (
+            data["u"] == user_id
+            and data.get("c", DEFAULT_CURRENCY) == currency
+            and isinstance(sequence, int)
+            and not isinstance(sequence, bool)
+            and sequence > 0
+        )
     except (ValueError, TypeError, KeyError, binascii.Error):
         valid = False
     if not valid:
-        raise InvalidRequest("cursor is not a cursor returned for this user's history")
+        raise InvalidRequest("cursor is not a cursor returned for this user's history in this currency")
     return sequence

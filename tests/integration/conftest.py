@@ -18,11 +18,11 @@ CONCURRENT_ENVIRONMENTS = 24
 
 def _clear_cached_clients() -> None:
     import wallet
-    from handlers import transact
+    from api import movements
     from wallet.aws import dynamodb_client
     from wallet.settings import get_settings
 
-    for cached in (dynamodb_client, get_settings, wallet.default_service, transact.transact_once):
+    for cached in (dynamodb_client, get_settings, wallet.default_service, movements.apply_once):
         cached.cache_clear()
 
 

@@ -1,0 +1,69 @@
+"""GET /system-accounts and GET /system-accounts/{name}/balance?currency=USD (admin only in JWT mode)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import wallet
+from api.auth import require_admin
+from api.observability import logger, metrics, tracer
+from api.resolver import build_resolver
+from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
+from api.schemas import (
+    CurrencyBalance,
+    SystemAccountBalances,
+    SystemAccountsResponse,
+    SystemBalanceResponse,
+    error_responses,
+)
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, get_settings
+
+router = APIGatewayHttpRouter()
+ACTION = "Reading system accounts"
+
+
+@router.route(
+    SYSTEM_ACCOUNTS.resolver_path,
+    method=SYSTEM_ACCOUNTS.method,
+    summary="Every system account's balance in every asset",
+    responses={200: {"description": "The balances"}, **error_responses(403)},
+)
+def list_system_accounts() -> SystemAccountsResponse:
+    require_admin(router.current_event, ACTION)
+    accounts = [
+        SystemAccountBalances(
+            name=name,
+            balances=[CurrencyBalance(currency=item.currency, balance=format(item.balance, "f")) for item in balances],
+        )
+        for name, balances in wallet.get_system_balances().items()
+    ]
+    return SystemAccountsResponse(accounts=accounts)
+
+
+@router.route(
+    SYSTEM_BALANCE.resolver_path,
+    method=SYSTEM_BALANCE.method,
+    summary="One system account's balance in one asset",
+    responses={200: {"description": "The balance"}, **error_responses(400, 403, 404)},
+)
+def get_system_balance(
+    name: Annotated[str, Path(max_length=64)],  # any unknown name is a 404
+    currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
+) -> SystemBalanceResponse:
+    require_admin(router.current_event, ACTION)
+    balance = wallet.get_system_balance(name, currency)
+    return SystemBalanceResponse(account=balance.account, currency=balance.currency, balance=format(balance.balance, "f"))
+
+
+app = build_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
+    return app.resolve(event, context)
