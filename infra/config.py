@@ -1,11 +1,14 @@
 """Stack settings from CDK context (cdk.json or `-c key=value`), with documented defaults."""
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from wallet.settings import DEFAULT_ASSETS_JSON, DEFAULT_SYSTEM_ACCOUNTS, ConfigurationError, Settings, parse_assets
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -33,8 +36,15 @@ class WalletConfig:
     jwt_audience: tuple[str, ...] = ()
     removal_policy: str = "retain"  # "destroy" only for throwaway stacks: it deletes the ledger
     log_retention_days: int = 30
+    admin_scope: str = ""  # jwt mode: the token scope that may credit, pick counterparties, read system accounts
+    assets_json: str = DEFAULT_ASSETS_JSON  # [{code, scale, openingBalance}], passed to the functions as is
+    system_accounts: tuple[str, ...] = DEFAULT_SYSTEM_ACCOUNTS
 
     def __post_init__(self) -> None:
+        try:  # the functions' own rules, so a stack never deploys settings its functions would refuse
+            Settings(assets=parse_assets(self.assets_json), system_accounts=self.system_accounts)
+        except ConfigurationError as error:
+            raise ValueError(f"wallet:assets / wallet:systemAccounts: {error}") from None
         if self.auth_mode not in AUTH_MODES:
             raise ValueError(f"wallet:authMode must be one of {AUTH_MODES}, not {self.auth_mode!r}")
         if self.auth_mode == "jwt" and not (self.jwt_issuer and self.jwt_audience):
@@ -66,6 +76,8 @@ class WalletConfig:
 
         defaults = cls()
         audience = get("jwtAudience", list(defaults.jwt_audience))
+        assets = get("assets", defaults.assets_json)
+        accounts = get("systemAccounts", list(defaults.system_accounts))
         return cls(
             stage_name=str(get("stageName", defaults.stage_name)),
             throttle_rate_limit=float(get("throttleRateLimit", defaults.throttle_rate_limit)),
@@ -75,4 +87,7 @@ class WalletConfig:
             jwt_audience=tuple(audience.split(",") if isinstance(audience, str) else audience),
             removal_policy=str(get("removalPolicy", defaults.removal_policy)),
             log_retention_days=int(get("logRetentionDays", defaults.log_retention_days)),
+            admin_scope=str(get("adminScope", defaults.admin_scope)),
+            assets_json=assets if isinstance(assets, str) else json.dumps(assets),
+            system_accounts=tuple(accounts.split(",") if isinstance(accounts, str) else accounts),
         )

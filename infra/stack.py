@@ -1,5 +1,7 @@
 """The wallet on AWS: two DynamoDB tables, one Lambda per route, an HTTP API with auth and throttling."""
 
+import json
+
 from aws_cdk import Acknowledgment, BundlingOptions, CfnOutput, DockerImage, Duration, Stack, Validations
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
@@ -10,7 +12,17 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from api.routes import ALL_ROUTES, BALANCE, HISTORY, NOT_FOUND, TRANSACT
+from api.routes import (
+    ALL_ROUTES,
+    BALANCE,
+    BALANCES,
+    HISTORY,
+    NOT_FOUND,
+    SYSTEM_ACCOUNTS,
+    SYSTEM_BALANCE,
+    TRANSACT,
+    TRANSFER,
+)
 from infra.bundling import ASSET_EXCLUDES, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
 from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
@@ -22,14 +34,23 @@ METRICS_NAMESPACE = "Wallet"
 MEMORY_MB = 512
 TIMEOUT = Duration.seconds(10)
 
-# Least privilege: the exact DynamoDB actions each function's code performs, per table.
+# Least privilege: the exact DynamoDB actions each function's code performs, per table. A
+# TransactWriteItems needs the action of each item it holds (PutItem, UpdateItem).
+_IDEMPOTENCY_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 _ACCESS: dict[str, dict[str, list[str]]] = {
     BALANCE.name: {"wallet": ["dynamodb:GetItem"]},
+    BALANCES.name: {"wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem"]},
     HISTORY.name: {"wallet": ["dynamodb:Query"]},
     TRANSACT.name: {
         "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        "idempotency": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
     },
+    TRANSFER.name: {
+        "wallet": ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
+    },
+    SYSTEM_ACCOUNTS.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
+    SYSTEM_BALANCE.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
     NOT_FOUND.name: {},
 }
 
@@ -120,6 +141,9 @@ class WalletStack(Stack):
                 "WALLET_TABLE_NAME": self.wallet_table.table_name,
                 "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
                 "WALLET_AUTH_MODE": self.config.auth_mode,
+                "WALLET_ADMIN_SCOPE": self.config.admin_scope,
+                "WALLET_ASSETS": self.config.assets_json,
+                "WALLET_SYSTEM_ACCOUNTS": json.dumps(list(self.config.system_accounts)),
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -150,7 +174,7 @@ class WalletStack(Stack):
         api = apigw.HttpApi(
             self,
             "WalletApi",
-            description="Wallet: balances, exactly-once transactions, history",
+            description="Wallet: balances per asset, exactly-once transactions and transfers, history, system accounts",
             create_default_stage=False,
             default_authorizer=self._authorizer(),
             # $default: unmatched requests get the service's 404 body instead of API Gateway's own.

@@ -25,9 +25,7 @@ BALANCES = RouteSpec("Balances", "GET", "/users/{userId}/balances", "handlers.ba
 TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
 TRANSFER = RouteSpec("Transfer", "POST", "/transfers", "handlers.transfer.lambda_handler")
 HISTORY = RouteSpec("History", "GET", "/users/{userId}/transactions", "handlers.history.lambda_handler")
-SYSTEM_ACCOUNTS = RouteSpec(
-    "SystemAccounts", "GET", "/system-accounts", "handlers.system_accounts.lambda_handler"
-)
+SYSTEM_ACCOUNTS = RouteSpec("SystemAccounts", "GET", "/system-accounts", "handlers.system_accounts.lambda_handler")
 SYSTEM_BALANCE = RouteSpec(
     "SystemBalance", "GET", "/system-accounts/{name}/balance", "handlers.system_accounts.lambda_handler"
 )

@@ -83,7 +83,8 @@ class TransactionRequest(BaseModel):
     type: TransactionType
     currency: Currency = DEFAULT_CURRENCY
     counterparty: SystemAccountName | None = Field(
-        default=None, description="The system account on the other side (default: treasury for a credit, revenue for a debit)."
+        default=None,
+        description="The system account on the other side (default: treasury for a credit, revenue for a debit).",
     )
     description: Description | None = None
     metadata: Metadata | None = None

@@ -55,7 +55,9 @@ def get_system_balance(
 ) -> SystemBalanceResponse:
     require_admin(router.current_event, ACTION)
     balance = wallet.get_system_balance(name, currency)
-    return SystemBalanceResponse(account=balance.account, currency=balance.currency, balance=format(balance.balance, "f"))
+    return SystemBalanceResponse(
+        account=balance.account, currency=balance.currency, balance=format(balance.balance, "f")
+    )
 
 
 app = build_resolver(router)

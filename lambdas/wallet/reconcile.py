@@ -128,7 +128,8 @@ def _check_accounts(books: _Books, settings: Settings, report: Report) -> None:
                 break
             if entry.balance_after_minor != running:
                 report.differences.append(
-                    f"{name}: entry {entry.sequence} says balanceAfter {entry.balance_after_minor}, running total {running}"
+                    f"{name}: entry {entry.sequence} says balanceAfter {entry.balance_after_minor}, "
+                    f"running total {running}"
                 )
                 break
         if account.version != len(entries):
@@ -200,7 +201,9 @@ def _check_keys(books: _Books, report: Report) -> None:
             identity = (entry.idempotent_key, entry.transaction_id, entry.user_id, entry.sequence)
             recorded.add(identity)
             if identity not in in_ledger:
-                report.differences.append(f"key {record.idempotent_key}: entry {entry.transaction_id} is not in the ledger")
+                report.differences.append(
+                    f"key {record.idempotent_key}: entry {entry.transaction_id} is not in the ledger"
+                )
     for identity in sorted(in_ledger - recorded):
         report.differences.append(f"key {identity[0]}: ledger entry {identity[1]} has no key record")
 

@@ -438,4 +438,3 @@ def key_record_from_item(item: dict[str, Any]) -> KeyRecord:
         created_at=item["createdAt"]["S"],
         entries=tuple(entry_from_item(entry["M"]) for entry in item.get("entries", {}).get("L", [])),
     )
-

@@ -240,10 +240,17 @@ class WalletService:
             "metadata": command.metadata,
         }
         if isinstance(command, TransactionCommand):
-            return {**common, "userId": command.user_id, "type": command.type.value, "counterparty": command.counterparty}
+            return {
+                **common,
+                "userId": command.user_id,
+                "type": command.type.value,
+                "counterparty": command.counterparty,
+            }
         return {**common, "fromUserId": command.from_user_id, "toUserId": command.to_user_id}
 
-    def transact(self, idempotent_key: str, user_id: str, amount: object, type: str, **options: Any) -> TransactionResult:
+    def transact(
+        self, idempotent_key: str, user_id: str, amount: object, type: str, **options: Any
+    ) -> TransactionResult:
         """Credit or debit once per key, forever. Raises InsufficientFunds for a declined debit.
 
         options: currency, counterparty (a system account), description, metadata."""

@@ -60,7 +60,9 @@ class Settings:
         if not {TREASURY, REVENUE} <= set(self.system_accounts) or len(set(self.system_accounts)) != len(
             self.system_accounts
         ):
-            raise ConfigurationError(f"WALLET_SYSTEM_ACCOUNTS must be distinct names including {TREASURY} and {REVENUE}")
+            raise ConfigurationError(
+                f"WALLET_SYSTEM_ACCOUNTS must be distinct names including {TREASURY} and {REVENUE}"
+            )
 
     def asset(self, code: object) -> Asset:
         """The configured asset, or InvalidRequest (400) for an unknown code."""

@@ -1,47 +1,88 @@
 """An in-memory WalletRepository with the same contract as the DynamoDB one, plus scripted faults."""
 
-from wallet.models import Account, KeyRecord, LedgerEntry, Movement, Outcome
-from wallet.repository import KeyAlreadyUsed, StaleAccount, WriteContention
+from collections.abc import Sequence
+
+from wallet.models import Account, AccountKey, KeyRecord, LedgerEntry, SystemEntry
+from wallet.repository import (
+    ENTRY_SK_END,
+    AccountWrite,
+    Checkpoint,
+    KeyAlreadyUsed,
+    StaleAccount,
+    WriteContention,
+    system_entry_sk,
+    system_pk,
+)
 
 
 class InMemoryRepository:
     def __init__(self) -> None:
-        self.accounts: dict[tuple[str, str], Account] = {}
-        self.entries: dict[str, list[LedgerEntry]] = {}
+        self.accounts: dict[AccountKey, Account] = {}
+        self.entries: dict[AccountKey, list[LedgerEntry]] = {}
+        self.system_entries: dict[str, dict[str, SystemEntry]] = {}  # partition -> sort key -> leg
+        self.checkpoints: dict[str, Checkpoint] = {}
         self.keys: dict[str, KeyRecord] = {}
-        self.contention_left = 0  # the next N applies raise WriteContention
-        self.before_apply = None  # callable run before an apply, to simulate a concurrent writer
-        self.apply_calls = 0
+        self.contention_left = 0  # the next N commits raise WriteContention
+        self.before_commit = None  # callable run before a commit, to simulate a concurrent writer
+        self.commit_calls = 0
 
-    def get_account(self, user_id: str, currency: str) -> Account | None:
-        return self.accounts.get((user_id, currency))
+    def get_accounts(self, keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
+        return {key: self.accounts[key] for key in keys if key in self.accounts}
 
-    def apply_entry(self, entry: LedgerEntry, movement: Movement, expected_version: int) -> None:
-        self.apply_calls += 1
-        if self.before_apply:
-            hook, self.before_apply = self.before_apply, None
+    def commit(
+        self, key_record: KeyRecord, writes: Sequence[AccountWrite], system_entries: Sequence[SystemEntry]
+    ) -> None:
+        self.commit_calls += 1
+        if self.before_commit:
+            hook, self.before_commit = self.before_commit, None
             hook()
-        if movement.idempotent_key in self.keys:
-            raise KeyAlreadyUsed(self.keys[movement.idempotent_key])
+        if key_record.idempotent_key in self.keys:
+            raise KeyAlreadyUsed(self.keys[key_record.idempotent_key])
         if self.contention_left:
             self.contention_left -= 1
             raise WriteContention()
-        current = self.accounts.get((entry.user_id, entry.currency))
-        if (current.version if current else 0) != expected_version:
-            raise StaleAccount(current)
-        self.keys[movement.idempotent_key] = KeyRecord(movement, Outcome.APPLIED, entry.created_at, entry)
-        self.accounts[(entry.user_id, entry.currency)] = Account(
-            entry.user_id, entry.currency, entry.balance_after_minor, entry.sequence
-        )
-        self.entries.setdefault(entry.user_id, []).append(entry)
+        stale: dict[AccountKey, Account | None] = {}
+        for write in writes:
+            key = (write.entry.user_id, write.entry.currency)
+            current = self.accounts.get(key)
+            if (current.version if current else 0) != write.expected_version:
+                stale[key] = current
+        if stale:
+            raise StaleAccount(stale)
+        self.keys[key_record.idempotent_key] = key_record
+        for write in writes:
+            entry = write.entry
+            key = (entry.user_id, entry.currency)
+            self.accounts[key] = Account(entry.user_id, entry.currency, entry.balance_after_minor, entry.sequence)
+            self.entries.setdefault(key, []).append(entry)
+        for leg in system_entries:
+            partition = system_pk(leg.account, leg.currency, leg.bucket)
+            self.system_entries.setdefault(partition, {})[system_entry_sk(leg)] = leg
 
-    def record_declined(self, movement: Movement, created_at: str) -> None:
-        if movement.idempotent_key in self.keys:
-            raise KeyAlreadyUsed(self.keys[movement.idempotent_key])
-        self.keys[movement.idempotent_key] = KeyRecord(movement, Outcome.DECLINED, created_at)
+    def record_declined(self, record: KeyRecord) -> None:
+        if record.idempotent_key in self.keys:
+            raise KeyAlreadyUsed(self.keys[record.idempotent_key])
+        self.keys[record.idempotent_key] = record
 
     def list_entries(self, user_id, currency, limit, before_sequence):
-        entries = sorted(self.entries.get(user_id, []), key=lambda entry: -entry.sequence)
+        entries = sorted(self.entries.get((user_id, currency), []), key=lambda entry: -entry.sequence)
         if before_sequence is not None:
             entries = [entry for entry in entries if entry.sequence < before_sequence]
         return entries[:limit], len(entries) > limit
+
+    def get_checkpoints(self, account: str, currency: str, buckets: int) -> dict[int, Checkpoint]:
+        found = {bucket: self.checkpoints.get(system_pk(account, currency, bucket)) for bucket in range(buckets)}
+        return {bucket: checkpoint for bucket, checkpoint in found.items() if checkpoint}
+
+    def sum_system_entries(self, account, currency, bucket, after_sk, before_sk=ENTRY_SK_END):
+        legs = self.system_entries.get(system_pk(account, currency, bucket), {})
+        window = sorted(sk for sk in legs if after_sk < sk < before_sk)
+        return sum(legs[sk].amount_minor for sk in window), (window[-1] if window else None)
+
+    def save_checkpoint(self, account, currency, bucket, new: Checkpoint, expected_version: int) -> bool:
+        partition = system_pk(account, currency, bucket)
+        current = self.checkpoints.get(partition)
+        if (current.version if current else 0) != expected_version:
+            return False
+        self.checkpoints[partition] = new
+        return True

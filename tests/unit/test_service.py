@@ -1,11 +1,12 @@
 """Wallet rules with an in-memory repository: fast, offline, with scripted races and faults."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from tests.unit.fakes import InMemoryRepository
-from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, ServiceUnavailable
+from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, NotFound, ServiceUnavailable
 from wallet.models import Account
 from wallet.service import RetryPolicy, WalletService
 from wallet.settings import Settings
@@ -94,7 +95,7 @@ def test_stale_balance_is_reread_and_the_debit_rechecked(service, repository):
     def concurrent_spend():
         repository.accounts[("u", "USD")] = Account("u", "USD", balance_minor=1000, version=1)
 
-    repository.before_apply = concurrent_spend
+    repository.before_commit = concurrent_spend
 
     with pytest.raises(InsufficientFunds):
         service.transact("k", "u", "50.00", "debit")
@@ -138,7 +139,7 @@ def test_retry_delays_are_jittered_and_capped():
 def test_invalid_input_is_refused_before_any_write(service, repository, key, user, amount, kind):
     with pytest.raises(InvalidRequest):
         service.transact(key, user, amount, kind)
-    assert repository.apply_calls == 0 and repository.keys == {}
+    assert repository.commit_calls == 0 and repository.keys == {}
 
 
 def test_history_pages_with_cursor_and_rejects_foreign_cursors(service):
@@ -157,3 +158,160 @@ def test_history_pages_with_cursor_and_rejects_foreign_cursors(service):
     for bad_limit in (0, 101, True, "5"):
         with pytest.raises(InvalidRequest):
             service.list_transactions("u", limit=bad_limit)
+
+
+# --- the ledger: assets, system accounts, transfers ---------------------------------------------
+
+
+def books_total(service, repository, currency):
+    """Users' written balances plus every system account: zero whenever the books balance."""
+    users = sum(account.balance_minor for (_, code), account in repository.accounts.items() if code == currency)
+    system = sum(
+        leg.amount_minor for legs in repository.system_entries.values() for leg in legs.values() if leg.currency == currency
+    )
+    return users + system
+
+
+def test_first_credit_records_the_opening_balance_as_issued_by_the_treasury(service, repository):
+    service.transact("k1", "u", "10.00", "credit")
+
+    legs = [leg for legs in repository.system_entries.values() for leg in legs.values()]
+    assert sorted((leg.account, leg.leg, leg.amount_minor) for leg in legs) == [
+        ("treasury", "movement", -1000),
+        ("treasury", "opening:u", -10000),
+    ]
+    assert service.get_system_balance("treasury").balance == Decimal("-110.00")
+    assert books_total(service, repository, "USD") == 0
+
+
+def test_later_movements_issue_no_second_opening(service, repository):
+    service.transact("k1", "u", "10.00", "credit")
+    service.transact("k2", "u", "5.00", "debit")
+
+    openings = [leg for legs in repository.system_entries.values() for leg in legs.values() if leg.leg != "movement"]
+    assert len(openings) == 1
+    assert service.get_system_balance("revenue").balance == Decimal("5.00")
+    assert books_total(service, repository, "USD") == 0
+
+
+def test_assets_keep_their_own_balances_scales_and_openings(service, repository):
+    gold = service.transact("g", "u", "12", "credit", currency="GOLD")
+    eur = service.transact("e", "u", "0.50", "credit", currency="EUR", counterparty="promotions")
+
+    assert gold.entry.amount == Decimal("12") and gold.entry.balance_after == Decimal("12")
+    assert eur.entry.balance_after == Decimal("0.50") and eur.entry.counterparty == "promotions"
+    balances = {balance.currency: balance.balance for balance in service.get_balances("u")}
+    assert balances == {"USD": Decimal("100.00"), "EUR": Decimal("0.50"), "GOLD": Decimal("12")}
+    assert service.get_system_balance("promotions", "EUR").balance == Decimal("-0.50")
+    for code in ("USD", "EUR", "GOLD"):
+        assert books_total(service, repository, code) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"currency": "JPY"}, "currency"),
+        ({"currency": "GOLD", "amount": "12.0"}, "more decimal places than GOLD"),
+        ({"counterparty": "nobody"}, "counterparty"),
+        ({"description": "x" * 201}, "description"),
+        ({"metadata": {"k": 1}}, "metadata"),
+        ({"metadata": {f"k{n}": "v" for n in range(21)}}, "metadata"),
+        ({"metadata": {"k": "v" * 2100}}, "metadata"),
+    ],
+)
+def test_invalid_ledger_fields_are_refused_before_any_write(service, repository, options, message):
+    amount = options.pop("amount", "1")
+    with pytest.raises(InvalidRequest, match=message):
+        service.transact("k", "u", amount, "credit", **options)
+    assert repository.commit_calls == 0 and repository.keys == {}
+
+
+def test_defaults_are_applied_before_a_key_is_compared(service):
+    first = service.transact("k", "u", "1", "debit")
+    same = service.transact("k", "u", "1.00", "debit", currency="USD", counterparty="revenue", metadata={})
+
+    assert same.replayed and same.entry == first.entry
+    for change in ({"currency": "EUR"}, {"counterparty": "promotions"}, {"description": "x"}, {"metadata": {"a": "b"}}):
+        with pytest.raises(IdempotencyKeyReused):
+            service.transact("k", "u", "1", "debit", **change)
+
+
+def test_a_key_is_one_request_across_transactions_and_transfers(service):
+    service.transact("k", "u", "1", "credit")
+    with pytest.raises(IdempotencyKeyReused):
+        service.transfer("k", "u", "v", "1")
+
+
+def test_transfer_moves_both_legs_with_exact_balances(service, repository):
+    result = service.transfer("t1", "a", "b", "30.00", description="rent", metadata={"month": "11"})
+
+    assert (result.out_entry.balance_after, result.in_entry.balance_after) == (Decimal("70.00"), Decimal("130.00"))
+    assert result.out_entry.type.value == "transfer_out" and result.in_entry.type.value == "transfer_in"
+    assert result.out_entry.counterparty == "b" and result.in_entry.counterparty == "a"
+    assert result.out_entry.transfer_id == result.in_entry.transfer_id == result.transfer_id
+    assert result.in_entry.metadata == {"month": "11"} and result.in_entry.description == "rent"
+    assert service.transfer("t1", "a", "b", "30", description="rent", metadata={"month": "11"}).replayed
+    # Both users were written for the first time: the treasury issued both openings.
+    assert service.get_system_balance("treasury").balance == Decimal("-200.00")
+    assert books_total(service, repository, "USD") == 0
+
+
+def test_transfer_over_the_balance_is_declined_and_final(service, repository):
+    with pytest.raises(InsufficientFunds, match="transfer of 100.01 USD"):
+        service.transfer("t", "a", "b", "100.01")
+    service.transact("top", "a", "5", "credit")
+    with pytest.raises(InsufficientFunds) as replay:
+        service.transfer("t", "a", "b", "100.01")
+    assert replay.value.replayed
+    assert ("b", "USD") not in repository.accounts
+
+
+def test_transfer_to_oneself_is_refused(service):
+    with pytest.raises(InvalidRequest, match="differ"):
+        service.transfer("t", "a", "a", "1")
+
+
+def test_transfer_retries_when_the_target_moved_meanwhile(service, repository):
+    service.transact("k0", "b", "1", "credit")
+
+    def concurrent_credit():
+        repository.accounts[("b", "USD")] = Account("b", "USD", balance_minor=20000, version=2)
+
+    repository.before_commit = concurrent_credit
+    result = service.transfer("t", "a", "b", "10")
+
+    assert result.in_entry.balance_after == Decimal("210.00") and result.in_entry.sequence == 3
+    assert repository.commit_calls == 3  # the credit, the stale attempt, the retry
+
+
+def test_unknown_system_account_is_not_found(service):
+    with pytest.raises(NotFound):
+        service.get_system_balance("bank")
+
+
+def test_fold_moves_old_legs_into_checkpoints_without_changing_balances(repository, clock):
+    moments = iter(datetime(2026, 11, 23, 10, 0, second, tzinfo=UTC) for second in range(60))
+    now = {"value": datetime(2026, 11, 23, 10, 0, tzinfo=UTC)}
+
+    def wall_clock():
+        now["value"] = next(moments)
+        return now["value"]
+
+    service = WalletService(repository, SETTINGS, clock=wall_clock, sleep=clock.sleep, monotonic=clock.monotonic)
+    for number in range(6):
+        service.transact(f"k{number}", f"u{number}", "1", "credit")
+    before = service.get_system_balance("treasury").balance
+
+    folded = service.fold_system_accounts(min_age_seconds=0)
+
+    assert folded >= 1 and repository.checkpoints
+    assert service.get_system_balance("treasury").balance == before == Decimal("-606.00")
+    assert service.fold_system_accounts(min_age_seconds=0) == 0  # nothing new to fold
+    service.transact("k9", "u9", "1", "credit")
+    assert service.get_system_balance("treasury").balance == Decimal("-707.00")
+
+
+def test_fold_leaves_young_legs_alone(service, repository):
+    service.transact("k", "u", "1", "credit")
+    assert service.fold_system_accounts() == 0  # younger than the in-flight window
+    assert repository.checkpoints == {}
