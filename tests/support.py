@@ -60,12 +60,34 @@ def with_body(event_name: str, body: Any, headers: dict[str, str] | None = None)
 
 
 def transaction_event(
-    key: str | None, user_id: str, amount: Any, type: str, headers: dict[str, str] | None = None
+    key: str | None, user_id: str, amount: Any, type: str, headers: dict[str, str] | None = None, **fields: Any
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {"userId": user_id, "amount": amount, "type": type}
+    """POST /transactions; fields adds currency, counterparty, description, metadata."""
+    body: dict[str, Any] = {"userId": user_id, "amount": amount, "type": type, **fields}
     if key is not None:
         body["idempotentKey"] = key
     return with_body("transact-credit", body, headers)
+
+
+def transfer_event(key: str | None, from_user: str, to_user: str, amount: Any, **fields: Any) -> dict[str, Any]:
+    """POST /transfers; fields adds currency, description, metadata."""
+    body: dict[str, Any] = {"fromUserId": from_user, "toUserId": to_user, "amount": amount, **fields}
+    if key is not None:
+        body["idempotentKey"] = key
+    return with_body("transfer", body)
+
+
+def system_event(event_name: str, name: str | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """A sample system-account GET, optionally for another account name or query string."""
+    event = copy.deepcopy(load_event(event_name))
+    if name is not None:
+        event["rawPath"] = event["rawPath"].replace("/treasury/", f"/{name}/")
+        event["requestContext"]["http"]["path"] = event["rawPath"]
+        event["pathParameters"] = {"name": name}
+    if query is not None:
+        event["queryStringParameters"] = query
+        event["rawQueryString"] = "&".join(f"{key}={value}" for key, value in query.items())
+    return event
 
 
 def user_event(event_name: str, user_id: str, query: dict[str, str] | None = None) -> dict[str, Any]:

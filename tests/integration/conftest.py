@@ -12,6 +12,7 @@ from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 from local.runtime import LocalLambda
 
 pytestmark = pytest.mark.dynamodb
+SCALES = {"USD": 2, "EUR": 2, "GOLD": 0}
 # Concurrent Lambda environments for the concurrency tests: each a process, as in Lambda.
 CONCURRENT_ENVIRONMENTS = 24
 
@@ -79,19 +80,32 @@ class Store:
         items = self.items_for(f"TXKEY#{key}")
         return items[0] if items else None
 
-    def ledger(self, user_id: str) -> list[dict[str, Any]]:
-        return [item for item in self.user_items(user_id) if item["SK"]["S"].startswith("LEDGER#")]
+    def ledger(self, user_id: str, currency: str = "USD") -> list[dict[str, Any]]:
+        return [item for item in self.user_items(user_id) if item["SK"]["S"].startswith(f"LEDGER#{currency}#")]
 
-    def balance(self, user_id: str) -> Decimal | None:
-        items = [item for item in self.user_items(user_id) if item["SK"]["S"].startswith("BALANCE#")]
-        return Decimal(items[0]["balanceMinor"]["N"]) / 100 if items else None
+    def balance(self, user_id: str, currency: str = "USD") -> Decimal | None:
+        items = [item for item in self.user_items(user_id) if item["SK"]["S"] == f"BALANCE#{currency}"]
+        return Decimal(items[0]["balanceMinor"]["N"]).scaleb(-int(SCALES[currency])) if items else None
 
-    def ledger_net(self, user_id: str) -> Decimal:
+    def ledger_net(self, user_id: str, currency: str = "USD") -> Decimal:
         total = Decimal(0)
-        for item in self.ledger(user_id):
-            amount = Decimal(item["amountMinor"]["N"]) / 100
-            total += amount if item["type"]["S"] == "credit" else -amount
+        for item in self.ledger(user_id, currency):
+            amount = Decimal(item["amountMinor"]["N"]).scaleb(-int(item["scale"]["N"]))
+            total += amount if item["type"]["S"] in ("credit", "transfer_in") else -amount
         return total
+
+    def reconcile(self) -> Any:
+        """The reconciliation over the whole table, as `make reconcile` runs it."""
+        from wallet.reconcile import reconcile
+        from wallet.repository import WalletRepository
+        from wallet.settings import get_settings
+
+        return reconcile(WalletRepository(self.client, WALLET_TABLE.default_name).scan(), get_settings())
+
+    def assert_books_balance(self) -> None:
+        report = self.reconcile()
+        assert report.clean, report.summary()
+        assert set(report.totals.values()) == {0}
 
     def count_all(self) -> int:
         total = 0
@@ -112,6 +126,15 @@ class Store:
 @pytest.fixture
 def store(client: Any) -> Store:
     return Store(client)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def books_balance_after_each_module(dynamodb_local: DynamoDBLocal) -> Iterator[None]:
+    """Whatever a module did, the books of every asset still balance when it is done."""
+    yield
+    from wallet.aws import dynamodb_client
+
+    Store(dynamodb_client()).assert_books_balance()
 
 
 @pytest.fixture(scope="session")

@@ -1,34 +1,42 @@
-"""JWT mode: a caller reads and moves money only for the userId equal to its token subject."""
+"""Who may do what. IAM mode trusts the signed caller; in JWT mode a caller acts on its own account
+(reads, debits, transfers out) and only a token with the admin scope may create money, choose a
+counterparty or read system accounts. Every refusal is a 403 that writes nothing."""
 
 import copy
 
 import pytest
 
-from handlers import balance, history, transact
-from tests.support import invoke, transaction_event, unique, user_event
-from wallet.settings import get_settings
+from handlers import balance, balances, history, system_accounts, transact, transfer
+from tests.support import invoke, system_event, transaction_event, transfer_event, unique, user_event
+from wallet.settings import ConfigurationError, get_settings
+
+ADMIN_SCOPE = "wallet/admin"
 
 
 @pytest.fixture
 def jwt_mode(monkeypatch):
     monkeypatch.setenv("WALLET_AUTH_MODE", "jwt")
+    monkeypatch.setenv("WALLET_ADMIN_SCOPE", ADMIN_SCOPE)
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-def as_subject(event, subject):
+def as_subject(event, subject, scopes=None):
     event = copy.deepcopy(event)
-    event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": subject}, "scopes": None}}
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": subject}, "scopes": scopes}}
     return event
 
 
-def test_owner_may_read_and_move_its_own_money(jwt_mode):
+def test_owner_may_read_debit_and_transfer_out_of_its_own_account(jwt_mode):
     user = unique("me")
 
     assert invoke(balance, as_subject(user_event("balance", user), user)).status == 200
+    assert invoke(balances, as_subject(user_event("balances", user), user)).status == 200
     assert invoke(history, as_subject(user_event("history", user, {}), user)).status == 200
-    assert invoke(transact, as_subject(transaction_event(unique("k"), user, "1.00", "credit"), user)).status == 201
+    assert invoke(transact, as_subject(transaction_event(unique("k"), user, "1.00", "debit"), user)).status == 201
+    moved = invoke(transfer, as_subject(transfer_event(unique("k"), user, unique("friend"), "2.00"), user))
+    assert moved.status == 201
 
 
 def test_other_subjects_get_403_and_nothing_moves(jwt_mode, store):
@@ -36,21 +44,65 @@ def test_other_subjects_get_403_and_nothing_moves(jwt_mode, store):
 
     results = [
         invoke(balance, as_subject(user_event("balance", user), intruder)),
+        invoke(balances, as_subject(user_event("balances", user), intruder)),
         invoke(history, as_subject(user_event("history", user, {}), intruder)),
         invoke(transact, as_subject(transaction_event(key, user, "100.00", "debit"), intruder)),
+        invoke(transfer, as_subject(transfer_event(key, user, intruder, "100.00"), intruder)),
         invoke(transact, transaction_event(unique("k"), user, "1.00", "debit")),  # no token at all
     ]
 
-    assert [result.status for result in results] == [403, 403, 403, 403]
+    assert [result.status for result in results] == [403] * 6
     assert {result.body["error"]["code"] for result in results} == {"FORBIDDEN"}
+    assert store.user_items(user) == [] and store.user_items(intruder) == [] and store.key_record(key) is None
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        lambda user, key: transaction_event(key, user, "1000000.00", "credit"),
+        lambda user, key: transaction_event(key, user, "1.00", "debit", counterparty="promotions"),
+        lambda user, key: transaction_event(key, user, "1.00", "debit", counterparty="revenue"),
+    ],
+    ids=["credit-own-account", "debit-choosing-counterparty", "debit-naming-the-default-counterparty"],
+)
+def test_a_user_cannot_create_money_or_pick_a_counterparty(jwt_mode, store, event):
+    user, key = unique("me"), unique("k")
+
+    result = invoke(transact, as_subject(event(user, key), user, scopes=["wallet/read"]))
+
+    assert result.status == 403 and result.body["error"]["code"] == "FORBIDDEN"
     assert store.user_items(user) == [] and store.key_record(key) is None
+
+
+def test_system_accounts_need_the_admin_scope(jwt_mode):
+    for event in (system_event("system-accounts"), system_event("system-balance")):
+        assert invoke(system_accounts, as_subject(event, "someone")).status == 403
+        assert invoke(system_accounts, as_subject(event, "someone", scopes=["other"])).status == 403
+        assert invoke(system_accounts, as_subject(event, "ops", scopes=[ADMIN_SCOPE])).status == 200
+
+
+def test_the_admin_scope_may_credit_and_choose_a_counterparty(jwt_mode):
+    user = unique("u")
+    event = transaction_event(unique("k"), user, "5.00", "credit", counterparty="promotions")
+
+    result = invoke(transact, as_subject(event, "ops", scopes=[ADMIN_SCOPE]))
+
+    assert result.status == 201 and result.body["counterparty"] == "promotions"
+
+
+def test_no_admin_scope_configured_means_no_token_is_an_admin(jwt_mode, monkeypatch):
+    monkeypatch.setenv("WALLET_ADMIN_SCOPE", "")
+    get_settings.cache_clear()
+    event = as_subject(transaction_event(unique("k"), unique("u"), "5.00", "credit"), "ops", scopes=[""])
+
+    assert invoke(transact, event).status == 403
 
 
 def test_a_forbidden_caller_cannot_read_a_cached_answer(jwt_mode):
     user, intruder, key = unique("victim"), unique("intruder"), unique("k")
-    invoke(transact, as_subject(transaction_event(key, user, "5.00", "credit"), user))
+    invoke(transact, as_subject(transaction_event(key, user, "5.00", "debit"), user))
 
-    replay = invoke(transact, as_subject(transaction_event(key, user, "5.00", "credit"), intruder))
+    replay = invoke(transact, as_subject(transaction_event(key, user, "5.00", "debit"), intruder))
 
     assert replay.status == 403
     assert "transactionId" not in replay.raw_body
@@ -60,3 +112,26 @@ def test_iam_mode_does_not_check_subjects():
     user = unique("u")
     assert get_settings().auth_mode == "iam"
     assert invoke(balance, as_subject(user_event("balance", user), "someone-else")).status == 200
+    assert invoke(system_accounts, system_event("system-accounts")).status == 200
+
+
+@pytest.mark.parametrize("mode", ["JWT", "none", "", "iam "])
+def test_an_unknown_auth_mode_fails_closed(monkeypatch, mode):
+    monkeypatch.setenv("WALLET_AUTH_MODE", mode)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError):
+            invoke(balance, user_event("balance", unique("u")))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_missing_table_names_fail_in_lambda(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "wallet-balance")
+    monkeypatch.delenv("WALLET_TABLE_NAME")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="WALLET_TABLE_NAME"):
+            invoke(balance, user_event("balance", unique("u")))
+    finally:
+        get_settings.cache_clear()

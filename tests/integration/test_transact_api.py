@@ -20,7 +20,14 @@ def test_credit_returns_201_with_the_balance_after_it(store):
     assert result.status == 201
     assert "idempotent-replayed" not in result.headers
     body = result.body
-    assert set(body) == {"transactionId", "idempotentKey", "userId", "type", "amount", "balance", "createdAt"}
+    original = {"transactionId", "idempotentKey", "userId", "type", "amount", "balance", "createdAt"}
+    assert set(body) == original | {"currency", "counterparty", "description", "metadata"}  # additive only
+    assert (body["currency"], body["counterparty"], body["description"], body["metadata"]) == (
+        "USD",
+        "treasury",
+        None,
+        None,
+    )
     assert (body["idempotentKey"], body["userId"], body["type"], body["amount"], body["balance"]) == (
         key,
         user,
@@ -81,7 +88,17 @@ def test_replay_after_powertools_record_expired_is_answered_by_the_ledger(store)
 
 
 @pytest.mark.parametrize(
-    "change", [{"amount": "11.00"}, {"type": "debit"}, {"userId": "someone-else"}], ids=["amount", "type", "user"]
+    "change",
+    [
+        {"amount": "11.00"},
+        {"type": "debit"},
+        {"userId": "someone-else"},
+        {"currency": "EUR"},
+        {"counterparty": "promotions"},
+        {"description": "other"},
+        {"metadata": {"a": "b"}},
+    ],
+    ids=["amount", "type", "user", "currency", "counterparty", "description", "metadata"],
 )
 @pytest.mark.parametrize("cache", ["powertools", "ledger"])
 def test_reusing_a_key_with_another_payload_is_422_and_changes_nothing(store, change, cache):
@@ -92,7 +109,10 @@ def test_reusing_a_key_with_another_payload_is_422_and_changes_nothing(store, ch
     before = store.count_all()
     request = {"userId": user, "amount": "10.00", "type": "credit"} | change
 
-    result = invoke(transact, transaction_event(key, request["userId"], request["amount"], request["type"]))
+    result = invoke(
+        transact,
+        transaction_event(key, request.pop("userId"), request.pop("amount"), request.pop("type"), **request),
+    )
 
     assert result.status == 422
     assert result.body["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
@@ -177,7 +197,60 @@ INVALID_BODIES = {
     "key too long": {"idempotentKey": "k" * 256, "userId": "u", "amount": "1.00", "type": "credit"},
     "non-ascii key": {"idempotentKey": "clé", "userId": "u", "amount": "1.00", "type": "credit"},
     "numeric key": {"idempotentKey": 7, "userId": "u", "amount": "1.00", "type": "credit"},
-    "unknown field": {"idempotentKey": "k", "userId": "u", "amount": "1.00", "type": "credit", "currency": "EUR"},
+    "unknown field": {"idempotentKey": "k", "userId": "u", "amount": "1.00", "type": "credit", "ammount": "2"},
+    "unknown currency": {"idempotentKey": "k", "userId": "u", "amount": "1.00", "type": "credit", "currency": "JPY"},
+    "lower-case currency": {"idempotentKey": "k", "userId": "u", "amount": "1", "type": "credit", "currency": "usd"},
+    "decimals beyond GOLD's scale": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "12.0",
+        "type": "credit",
+        "currency": "GOLD",
+    },
+    "over the maximum of GOLD": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1000000001",
+        "type": "credit",
+        "currency": "GOLD",
+    },
+    "unknown counterparty": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1",
+        "type": "credit",
+        "counterparty": "bank",
+    },
+    "description too long": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1",
+        "type": "credit",
+        "description": "x" * 201,
+    },
+    "description not text": {"idempotentKey": "k", "userId": "u", "amount": "1", "type": "credit", "description": 5},
+    "metadata not an object": {"idempotentKey": "k", "userId": "u", "amount": "1", "type": "credit", "metadata": ["a"]},
+    "metadata value not text": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1",
+        "type": "credit",
+        "metadata": {"a": 1},
+    },
+    "metadata with 21 keys": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1",
+        "type": "credit",
+        "metadata": {f"k{n}": "v" for n in range(21)},
+    },
+    "metadata over 2 KB": {
+        "idempotentKey": "k",
+        "userId": "u",
+        "amount": "1",
+        "type": "credit",
+        "metadata": {"a": "v" * 2100},
+    },
 }
 INVALID_RAW_BODIES = {
     "exponent number": '{"idempotentKey": "k", "userId": "u", "amount": 1e3, "type": "credit"}',

@@ -167,7 +167,10 @@ def books_total(service, repository, currency):
     """Users' written balances plus every system account: zero whenever the books balance."""
     users = sum(account.balance_minor for (_, code), account in repository.accounts.items() if code == currency)
     system = sum(
-        leg.amount_minor for legs in repository.system_entries.values() for leg in legs.values() if leg.currency == currency
+        leg.amount_minor
+        for legs in repository.system_entries.values()
+        for leg in legs.values()
+        if leg.currency == currency
     )
     return users + system
 
