@@ -7,6 +7,7 @@ requests. Lambda never does that, and neither does this pool: concurrency comes 
 """
 
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
@@ -25,7 +26,8 @@ def _load(handler: str) -> Any:
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def _ignore_interrupts() -> None:
+def _start_environment(environment: dict[str, str]) -> None:
+    os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which shuts the pool down
 
 
@@ -37,12 +39,14 @@ def _invoke(handler: str, event: dict[str, Any], function_name: str, timeout_sec
 class LocalLambda:
     """A pool of execution environments. invoke() blocks until an environment has answered."""
 
-    def __init__(self, environments: int = 4):
+    def __init__(self, environments: int = 4, environment: dict[str, str] | None = None):
+        """environment: variables set in every execution environment on top of this process's own."""
         self.environments = environments
         self._pool = ProcessPoolExecutor(
             max_workers=environments,
             mp_context=multiprocessing.get_context("spawn"),  # a clean interpreter, as a cold start is
-            initializer=_ignore_interrupts,
+            initializer=_start_environment,
+            initargs=(environment or {},),
         )
 
     def invoke(

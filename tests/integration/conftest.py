@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, ensure_tables
+from local.contention import ContentionSimulator
 from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 from local.runtime import LocalLambda
 
@@ -151,6 +152,22 @@ def api_server(dynamodb_local: DynamoDBLocal) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     server.lambda_runtime.close()
+
+
+@pytest.fixture(scope="session")
+def simulator(dynamodb_local: DynamoDBLocal) -> Iterator[ContentionSimulator]:
+    """Real DynamoDB's conflict and throttling rules in front of DynamoDB Local (5 ms per call)."""
+    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), latency_ms=5).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def simulated_environments(simulator: ContentionSimulator) -> Iterator[LocalLambda]:
+    """Lambda execution environments whose DynamoDB calls go through the contention simulator."""
+    pool = LocalLambda(CONCURRENT_ENVIRONMENTS, environment={"AWS_ENDPOINT_URL_DYNAMODB": simulator.endpoint})
+    yield pool
+    pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,29 +11,14 @@ from decimal import Decimal
 
 import wallet
 from handlers import transact
-from tests.support import invoke_in, transaction_event, unique
+from tests.support import invoke_in, run_concurrently, transaction_event, unique
 from wallet.errors import InsufficientFunds, ServiceUnavailable
 
 CLIENT_THREADS = 200
 
 
-def send_until_final(environments, event, attempts=100):
-    """A client that honours the contract: 409 IDEMPOTENCY_KEY_IN_USE (and 503) mean retry later.
-
-    (Under this much load on two cores a DynamoDB call can time out and botocore retries it; a retried
-    Powertools lock write then finds the request's own lock and answers IN_USE until it expires.)"""
-    for _ in range(attempts):
-        result = invoke_in(environments, transact, event)
-        in_flight = result.status == 409 and result.body["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
-        if not (in_flight or result.status == 503):
-            return result
-        time.sleep(0.2)
-    raise AssertionError("no final answer after all attempts")
-
-
 def run_all(environments, events):
-    with ThreadPoolExecutor(max_workers=CLIENT_THREADS) as clients:
-        return list(clients.map(lambda event: send_until_final(environments, event), events))
+    return run_concurrently(environments, transact, events, CLIENT_THREADS)
 
 
 def assert_statement_chains(store, user):

@@ -260,7 +260,7 @@ def test_transfer_moves_both_legs_with_exact_balances(service, repository):
 
 
 def test_transfer_over_the_balance_is_declined_and_final(service, repository):
-    with pytest.raises(InsufficientFunds, match="transfer of 100.01 USD"):
+    with pytest.raises(InsufficientFunds, match=r"transfer of 100\.01 USD"):
         service.transfer("t", "a", "b", "100.01")
     service.transact("top", "a", "5", "credit")
     with pytest.raises(InsufficientFunds) as replay:
