@@ -1,116 +1,240 @@
-"""Model-based test: random sequences of wallet operations through the real handlers, checked
-step by step against a plain in-memory model of what a correct wallet answers."""
+"""Model-based test: random sequences of ledger operations through the real handlers, checked step by
+step against a plain in-memory model of what a correct ledger answers.
+
+Operations: credits and debits in three assets with optional counterparty, description and metadata,
+transfers between users, replays, reused keys (also across routes), response-cache expiry, balance,
+balances and history reads. After every step the system accounts the step touched are read back and
+compared with the model, and the books balance: for every asset, the users' balances plus the system
+accounts' movements caused by this run sum to zero.
+"""
 
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from handlers import balance, history, transact
+import wallet
+from handlers import balance, balances, history, transact, transfer
 from tests.integration.conftest import Store
-from tests.support import invoke, transaction_event, unique, user_event
+from tests.support import invoke, transaction_event, transfer_event, unique, user_event
 from wallet.aws import dynamodb_client
 
 USERS = ["alice", "bob", "carol"]
-AMOUNTS = st.integers(min_value=1, max_value=15000)  # cents: 0.01 .. 150.00
+ASSETS = {"USD": (2, 10000), "EUR": (2, 0), "GOLD": (0, 0)}  # scale, opening in minor units
+SYSTEM_ACCOUNTS = ["treasury", "promotions", "revenue"]
+AMOUNTS = st.integers(min_value=1, max_value=15000)  # minor units: 0.01 .. 150.00 USD, 1 .. 15000 GOLD
+METADATA = st.none() | st.dictionaries(
+    st.sampled_from(["order", "game", "note"]), st.text("abc-1", max_size=5), max_size=3
+)
+
+
+def money(minor: int, currency: str) -> str:
+    return format(Decimal(minor).scaleb(-ASSETS[currency][0]), "f")
 
 
 @dataclass
-class SentTransaction:
+class Sent:
     key: str
-    user: str
-    cents: int
-    type: str
+    route: Any  # the handler module
+    body: dict[str, Any]
     status: int
     raw_body: str = field(repr=False)
 
 
 @dataclass
-class ModelWallet:
-    balances: dict[str, int] = field(default_factory=dict)
-    ledger: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # (type, cents, after)
+class ModelLedger:
+    balances: dict[tuple[str, str], int] = field(default_factory=dict)  # written accounts only
+    system: dict[tuple[str, str], int] = field(default_factory=dict)  # movements caused by this run
+    ledger: dict[tuple[str, str], list[tuple[str, int, int, str]]] = field(default_factory=dict)
+    touched: set[tuple[str, str]] = field(default_factory=set)  # system pairs changed since the last check
 
-    def balance(self, user: str) -> int:
-        return self.balances.get(user, 10000)
+    def balance(self, user: str, currency: str) -> int:
+        return self.balances.get((user, currency), ASSETS[currency][1])
 
-    def apply(self, user: str, cents: int, type: str) -> int | None:
-        """The balance after, or None for a declined debit."""
-        after = self.balance(user) + (cents if type == "credit" else -cents)
-        if after < 0:
-            return None
-        self.balances[user] = after
-        self.ledger.setdefault(user, []).append((type, cents, after))
+    def _move_system(self, account: str, currency: str, amount: int) -> None:
+        self.system[(account, currency)] = self.system.get((account, currency), 0) + amount
+        self.touched.add((account, currency))
+
+    def _post(self, user: str, currency: str, type: str, amount: int, counterparty: str) -> int:
+        if (user, currency) not in self.balances and ASSETS[currency][1]:
+            self._move_system("treasury", currency, -ASSETS[currency][1])  # the opening, issued on first write
+        sign = 1 if type in ("credit", "transfer_in") else -1
+        after = self.balance(user, currency) + sign * amount
+        self.balances[(user, currency)] = after
+        self.ledger.setdefault((user, currency), []).append((type, amount, after, counterparty))
         return after
 
+    def transact(self, user: str, currency: str, amount: int, type: str, counterparty: str) -> int | None:
+        sign = 1 if type == "credit" else -1
+        if self.balance(user, currency) + sign * amount < 0:
+            return None
+        self._move_system(counterparty, currency, -sign * amount)
+        return self._post(user, currency, type, amount, counterparty)
 
-def as_money(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
+    def transfer(self, source: str, target: str, currency: str, amount: int) -> tuple[int, int] | None:
+        if self.balance(source, currency) < amount:
+            return None
+        return (
+            self._post(source, currency, "transfer_out", amount, target),
+            self._post(target, currency, "transfer_in", amount, source),
+        )
 
 
-class WalletMachine(RuleBasedStateMachine):
+class LedgerMachine(RuleBasedStateMachine):
     sent = Bundle("sent")
 
     def __init__(self) -> None:
         super().__init__()
         self.run = unique("model")  # fresh users and keys for every generated sequence
-        self.model = ModelWallet()
+        self.model = ModelLedger()
+        self.system_at_start: dict[tuple[str, str], Decimal] = {}
 
     def user_id(self, name: str) -> str:
         return f"{self.run}-{name}"
 
+    def _send(self, route: Any, body: dict[str, Any]) -> Sent:
+        event = (
+            transaction_event(body["idempotentKey"], body["userId"], body["amount"], body["type"], **_extras(body))
+            if route is transact
+            else transfer_event(
+                body["idempotentKey"], body["fromUserId"], body["toUserId"], body["amount"], **_extras(body)
+            )
+        )
+        result = invoke(route, event)
+        return Sent(body["idempotentKey"], route, body, result.status, result.raw_body)
+
+    def _system_balance(self, account: str, currency: str) -> Decimal:
+        return wallet.get_system_balance(account, currency).balance
+
+    def _remember_system_before(self, currency: str) -> None:
+        for account in SYSTEM_ACCOUNTS:
+            if (account, currency) not in self.system_at_start:
+                self.system_at_start[(account, currency)] = self._system_balance(account, currency)
+
     @rule(
         target=sent,
         name=st.sampled_from(USERS),
-        cents=AMOUNTS,
+        currency=st.sampled_from(list(ASSETS)),
+        amount=AMOUNTS,
         type=st.sampled_from(["credit", "debit"]),
-        as_number=st.booleans(),
+        counterparty=st.none() | st.sampled_from(SYSTEM_ACCOUNTS),
+        metadata=METADATA,
+        description=st.none() | st.text("xyz ", min_size=1, max_size=10),
     )
-    def move(self, name, cents, type, as_number):
-        return self._send(name, cents, type, as_number)
+    def move(self, name, currency, amount, type, counterparty, metadata, description):
+        self._remember_system_before(currency)
+        body = {
+            "idempotentKey": unique(f"{self.run}-k"),
+            "userId": self.user_id(name),
+            "amount": money(amount, currency),
+            "type": type,
+            "currency": currency,
+        }
+        body |= {"counterparty": counterparty} if counterparty else {}
+        body |= {"metadata": metadata} if metadata else {}
+        body |= {"description": description.strip()} if description and description.strip() else {}
+        sent = self._send(transact, body)
+        expected = self.model.transact(name, currency, amount, type, counterparty or _default_counterparty(type))
+        if expected is None:
+            assert sent.status == 409, sent.raw_body
+        else:
+            assert sent.status == 201, sent.raw_body
+            answer = json.loads(sent.raw_body)
+            assert (answer["balance"], answer["amount"], answer["currency"]) == (
+                money(expected, currency),
+                money(amount, currency),
+                currency,
+            )
+            assert answer["counterparty"] == (counterparty or _default_counterparty(type))
+            assert answer["metadata"] == (metadata or None)
+        return sent
+
+    @rule(target=sent, pair=st.permutations(USERS), currency=st.sampled_from(list(ASSETS)), amount=AMOUNTS)
+    def transfer(self, pair, currency, amount):
+        self._remember_system_before(currency)
+        source, target = pair[0], pair[1]
+        body = {
+            "idempotentKey": unique(f"{self.run}-t"),
+            "fromUserId": self.user_id(source),
+            "toUserId": self.user_id(target),
+            "amount": money(amount, currency),
+            "currency": currency,
+        }
+        sent = self._send(transfer, body)
+        expected = self.model.transfer(source, target, currency, amount)
+        if expected is None:
+            assert sent.status == 409, sent.raw_body
+        else:
+            assert sent.status == 201, sent.raw_body
+            answer = json.loads(sent.raw_body)
+            assert (answer["fromBalance"], answer["toBalance"]) == (
+                money(expected[0], currency),
+                money(expected[1], currency),
+            )
+        return sent
 
     @rule(target=sent, name=st.sampled_from(USERS), offset=st.integers(min_value=-1, max_value=1))
     def debit_around_the_whole_balance(self, name, offset):
-        """The boundary: a debit of the balance minus a cent, the balance exactly, or a cent more."""
-        return self._send(name, max(1, self.model.balance(name) + offset), "debit", as_number=False)
-
-    def _send(self, name, cents, type, as_number):
-        key = unique(f"{self.run}-k")
-        amount = json.loads(as_money(cents)) if as_number and cents % 100 == 0 else as_money(cents)
-        result = invoke(transact, transaction_event(key, self.user_id(name), amount, type))
-        expected_after = self.model.apply(name, cents, type)
-        if expected_after is None:
-            assert result.status == 409, result.body
-            assert result.body["error"]["code"] == "INSUFFICIENT_FUNDS"
-        else:
-            assert result.status == 201, result.body
-            assert result.body["balance"] == as_money(expected_after)
-            assert result.body["amount"] == as_money(cents)
-        return SentTransaction(key, name, cents, type, result.status, result.raw_body)
+        """The boundary: a debit of the balance minus one unit, the balance exactly, or one unit more."""
+        self._remember_system_before("USD")
+        amount = max(1, self.model.balance(name, "USD") + offset)
+        body = {
+            "idempotentKey": unique(f"{self.run}-b"),
+            "userId": self.user_id(name),
+            "amount": money(amount, "USD"),
+            "type": "debit",
+        }
+        sent = self._send(transact, body)
+        expected = self.model.transact(name, "USD", amount, "debit", "revenue")
+        assert sent.status == (409 if expected is None else 201), sent.raw_body
+        return sent
 
     @rule(earlier=sent)
     def replay(self, earlier):
-        result = invoke(
-            transact, transaction_event(earlier.key, self.user_id(earlier.user), as_money(earlier.cents), earlier.type)
-        )
-        assert result.status == earlier.status
-        assert result.raw_body == earlier.raw_body
-        assert result.headers.get("idempotent-replayed") == "true"
+        again = self._send(earlier.route, earlier.body)
+        assert (again.status, again.raw_body) == (earlier.status, earlier.raw_body)
 
-    @rule(earlier=sent, change=st.sampled_from(["amount", "type", "user"]))
+    @rule(earlier=sent, change=st.sampled_from(["amount", "currency", "route", "metadata"]))
     def reuse_key_with_other_payload(self, earlier, change):
-        user, cents, type = earlier.user, earlier.cents, earlier.type
+        body = dict(earlier.body)
+        route = earlier.route
         if change == "amount":
-            cents += 1
-        elif change == "type":
-            type = "credit" if type == "debit" else "debit"
+            scale = ASSETS[body.get("currency", "USD")][0]
+            body["amount"] = format(Decimal(body["amount"]) + Decimal(1).scaleb(-scale), "f")
+        elif change == "currency":
+            body["currency"] = "EUR" if body.get("currency", "USD") != "EUR" else "USD"
+            body["amount"] = "1"
+        elif change == "metadata":
+            body["metadata"] = {"changed": "yes"}
+        elif route is transact:
+            route, body = (
+                transfer,
+                {
+                    "idempotentKey": earlier.key,
+                    "fromUserId": body["userId"],
+                    "toUserId": self.user_id("carol") if not body["userId"].endswith("carol") else self.user_id("bob"),
+                    "amount": body["amount"],
+                    "currency": body.get("currency", "USD"),
+                },
+            )
         else:
-            user = next(name for name in USERS if name != earlier.user)
-        result = invoke(transact, transaction_event(earlier.key, self.user_id(user), as_money(cents), type))
-        assert result.status == 422
-        assert result.body["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+            route, body = (
+                transact,
+                {
+                    "idempotentKey": earlier.key,
+                    "userId": body["fromUserId"],
+                    "amount": body["amount"],
+                    "type": "debit",
+                    "currency": body["currency"],
+                },
+            )
+        result = self._send(route, body)
+        assert result.status == 422, result.raw_body
+        assert json.loads(result.raw_body)["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
 
     @rule()
     def expire_response_cache(self):
@@ -118,16 +242,24 @@ class WalletMachine(RuleBasedStateMachine):
         Store(dynamodb_client()).delete_powertools_records()
 
     @rule(name=st.sampled_from(USERS))
-    def read_balance(self, name):
-        result = invoke(balance, user_event("balance", self.user_id(name)))
+    def read_balances(self, name):
+        result = invoke(balances, user_event("balances", self.user_id(name)))
         assert result.status == 200
-        assert result.body["balance"] == as_money(self.model.balance(name))
+        assert result.body["balances"] == [
+            {"currency": code, "balance": money(self.model.balance(name, code), code)} for code in ASSETS
+        ]
 
-    @rule(name=st.sampled_from(USERS), limit=st.integers(min_value=1, max_value=4))
-    def read_history(self, name, limit):
+    @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)))
+    def read_balance(self, name, currency):
+        result = invoke(balance, user_event("balance", self.user_id(name), {"currency": currency}))
+        assert result.status == 200
+        assert result.body["balance"] == money(self.model.balance(name, currency), currency)
+
+    @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)), limit=st.integers(1, 4))
+    def read_history(self, name, currency, limit):
         items, cursor = [], None
         while True:
-            query = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
+            query = {"limit": str(limit), "currency": currency} | ({"cursor": cursor} if cursor else {})
             result = invoke(history, user_event("history", self.user_id(name), query))
             assert result.status == 200
             items += result.body["items"]
@@ -135,20 +267,47 @@ class WalletMachine(RuleBasedStateMachine):
             if cursor is None:
                 break
         expected = [
-            (type, as_money(cents), as_money(after)) for type, cents, after in reversed(self.model.ledger.get(name, []))
+            (
+                type,
+                money(amount, currency),
+                money(after, currency),
+                counterparty if counterparty in SYSTEM_ACCOUNTS else self.user_id(counterparty),
+            )
+            for type, amount, after, counterparty in reversed(self.model.ledger.get((name, currency), []))
         ]
-        assert [(item["type"], item["amount"], item["balanceAfter"]) for item in items] == expected
+        assert [
+            (item["type"], item["amount"], item["balanceAfter"], item["counterparty"]) for item in items
+        ] == expected
+
+    @invariant()
+    def system_accounts_match_the_model_and_the_books_balance(self):
+        for account, currency in sorted(self.model.touched):
+            moved = self._system_balance(account, currency) - self.system_at_start[(account, currency)]
+            assert moved == Decimal(self.model.system[(account, currency)]).scaleb(-ASSETS[currency][0])
+        self.model.touched.clear()
+        for currency in ASSETS:
+            users = sum(value for (_, code), value in self.model.balances.items() if code == currency)
+            system = sum(value for (_, code), value in self.model.system.items() if code == currency)
+            assert users + system == 0, f"{currency} books off by {users + system}"
 
     @invariant()
     def balances_never_negative(self):
         assert all(value >= 0 for value in self.model.balances.values())
 
 
-WalletMachine.TestCase.settings = settings(
-    max_examples=60,
-    stateful_step_count=30,
+def _default_counterparty(type: str) -> str:
+    return "treasury" if type == "credit" else "revenue"
+
+
+def _extras(body: dict[str, Any]) -> dict[str, Any]:
+    return {name: body[name] for name in ("currency", "counterparty", "description", "metadata") if name in body}
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=40,
+    stateful_step_count=25,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-test_wallet_matches_the_model = WalletMachine.TestCase
+test_ledger_matches_the_model = LedgerMachine.TestCase
