@@ -7,7 +7,7 @@ export PYTHONPATH := lambdas:.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi bench clean
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi bench reconcile clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -56,6 +56,10 @@ format: install
 # Prints the benchmark table and writes bench/results/ and the README's benchmark section.
 bench: install
 	$(PY) -m bench.run
+
+# Checks that the books balance on the local data (or AWS_ENDPOINT_URL_DYNAMODB); exits 1 on a difference.
+reconcile: install
+	$(PY) -m local.reconcile $(ARGS)
 
 openapi: install
 	$(PY) -m api.openapi > docs/openapi.json

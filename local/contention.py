@@ -91,9 +91,7 @@ class ContentionState:
         limit = self.write_limit if mode == "w" else self.read_limit
         second = int(time.monotonic())
         with self._lock:
-            windows = {
-                partition: self._windows.get((partition, mode), (second, 0)) for partition in partitions
-            }
+            windows = {partition: self._windows.get((partition, mode), (second, 0)) for partition in partitions}
             used = {p: (units if start == second else 0) for p, (start, units) in windows.items()}
             over = [p for p, units in partitions.items() if used[p] + units > limit]
             if over:
@@ -121,13 +119,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart (delayed ACK)
     server: "ContentionProxy"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if self.path == "/__stats":
             self._reply(200, json.dumps(self.server.state.snapshot()).encode(), "application/json")
         else:
             self._forward(b"")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == "/__reset":
             self.server.state.reset()
@@ -155,7 +153,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         items = []  # (item id, kind), in TransactItems order
         partitions: dict[str, int] = {}
         for action in request.get("TransactItems", []):
-            (kind_name, operation), = action.items()
+            ((_, operation),) = action.items()
             table = operation["TableName"]
             key = self.server.key_of(table, operation.get("Key") or operation.get("Item") or {})
             item_id, partition, family = key
@@ -189,7 +187,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.server.state.release(owner, items)
 
     def _single_write(self, operation: str, request: dict[str, Any], body: bytes) -> None:
-        item_id, partition, family = self.server.key_of(request["TableName"], request.get("Key") or request.get("Item") or {})
+        item_id, partition, family = self.server.key_of(
+            request["TableName"], request.get("Key") or request.get("Item") or {}
+        )
         if self.server.state.is_held(item_id, family):
             self._error("TransactionConflictException", "Transaction is ongoing for the item")
             return
@@ -209,16 +209,16 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                     partition = self.server.key_of(table, key)[1]
                     partitions[partition] = partitions.get(partition, 0) + 1
         elif operation == "Query":
-            partition = self.server.query_partition(request)
-            if partition:
-                partitions[partition] = 1
+            queried = self.server.query_partition(request)
+            if queried:
+                partitions[queried] = 1
         if partitions and self.server.state.take_units(partitions, "r"):
             self._error("ProvisionedThroughputExceededException", "Throughput exceeds the current capacity")
             return
         self._forward(body)
 
     def _partition_of(self, action: dict[str, Any]) -> str:
-        (_, operation), = action.items()
+        ((_, operation),) = action.items()
         return self.server.key_of(operation["TableName"], operation.get("Key") or operation.get("Item") or {})[1]
 
     # --- plumbing ---
@@ -290,7 +290,9 @@ class ContentionProxy(ThreadingHTTPServer):
         for attempt in range(2):  # a kept-alive connection the backend closed is reopened once
             connection = getattr(self._local, "connection", None)
             if connection is None:
-                connection = http.client.HTTPConnection(self.backend.hostname, self.backend.port, timeout=30)
+                connection = http.client.HTTPConnection(
+                    self.backend.hostname or "127.0.0.1", self.backend.port, timeout=30
+                )
                 self._local.connection = connection
             try:
                 connection.request(method, path, body=body, headers=headers)

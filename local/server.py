@@ -15,11 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local.apigw import http_api_event, match_route
-from local.dynamodb_local import REPO_ROOT, DynamoDBLocal, local_aws_environment
+from local.dynamodb_local import DATA_DIR, DynamoDBLocal, local_aws_environment
 from local.runtime import LocalLambda
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
-DATA_DIR = REPO_ROOT / ".dynamodb"
 
 
 class LambdaProxyHandler(BaseHTTPRequestHandler):

@@ -59,6 +59,7 @@ def one_key(body_key: str | None, header_key: str | None) -> str:
 def apply_movement(payload: dict[str, Any]) -> dict[str, Any]:
     """Moves the money; its return value is what Powertools caches for the key."""
     options = {name: payload[name] for name in ("currency", "description", "metadata")}
+    body: BaseModel
     try:
         if payload["operation"] == "transfer":
             transfer = wallet.transfer(

@@ -123,7 +123,7 @@ class TransactionResponse(BaseModel):
             transactionId=entry.transaction_id,
             idempotentKey=entry.idempotent_key,
             userId=entry.user_id,
-            type=entry.type.value,
+            type=entry.type.value,  # type: ignore[arg-type]  # a transaction's entry is a credit or a debit
             amount=format_amount(entry.amount_minor, entry.scale),
             balance=format_amount(entry.balance_after_minor, entry.scale),
             currency=entry.currency,

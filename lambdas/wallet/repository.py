@@ -334,7 +334,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
 
 
 def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
-    item = {
+    item: dict[str, Any] = {
         "PK": _s(user_pk(entry.user_id)),
         "SK": _s(ledger_sk(entry.currency, entry.sequence)),
         "entityType": _s("LEDGER_ENTRY"),

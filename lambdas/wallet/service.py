@@ -115,6 +115,10 @@ class WalletService:
         self._sleep = sleep
         self._monotonic = monotonic
 
+    @property
+    def repository(self) -> WalletRepository:
+        return self._repository
+
     # --- reads ---------------------------------------------------------------------------------
 
     def get_current_balance(self, user_id: str, currency: str = DEFAULT_CURRENCY) -> Balance:
