@@ -92,6 +92,73 @@ def _baseline_transaction(user: str) -> str:
     return "ok"
 
 
+def _top_up_with(system_item: dict[str, Any]) -> str:
+    """A first-time top-up written the way the service writes one (key record, new balance, ledger entry),
+    plus the system side as given; conflicts are retried like the service does (full jitter, 6 s)."""
+    from wallet.service import RetryPolicy
+
+    user, key = f"new-{uuid.uuid4().hex}", uuid.uuid4().hex
+    items = [
+        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"TXKEY#{key}"}, "SK": {"S": "TXKEY"}}}},
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": {"PK": {"S": f"USER#{user}"}, "SK": {"S": "BALANCE#USD"}},
+                "UpdateExpression": "SET balanceMinor = :balance",
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ExpressionAttributeValues": {":balance": {"N": "10001"}},
+            }
+        },
+        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"USER#{user}"}, "SK": {"S": "LEDGER#USD#1"}}}},
+        system_item,
+    ]
+    policy, deadline, attempt = RetryPolicy(), time.monotonic() + RetryPolicy().max_seconds, 0
+    while True:
+        try:
+            _worker["client"].transact_write_items(TransactItems=items)
+            return "ok"
+        except _worker["client"].exceptions.TransactionCanceledException:
+            attempt += 1
+            delay = policy.delay(attempt)
+            if time.monotonic() + delay > deadline:
+                return "gave up"
+            time.sleep(delay)
+
+
+def _shared_treasury_top_up(_: str) -> str:
+    """Before: every top-up also updates one treasury balance item."""
+    return _top_up_with(
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": {"PK": {"S": "SYSTEM#treasury-shared#USD"}, "SK": {"S": "BALANCE"}},
+                "UpdateExpression": "ADD balanceMinor :amount",
+                "ExpressionAttributeValues": {":amount": {"N": "-10001"}},
+            }
+        }
+    )
+
+
+def _appended_treasury_top_up(_: str) -> str:
+    """After: every top-up appends its own treasury leg (the service's design), in one of 8 buckets."""
+    leg = uuid.uuid4().hex
+    pk = f"SYSTEM#treasury-bench#USD#{int(leg[:8], 16) % 8:02d}"
+    return _top_up_with({"Put": {"TableName": TABLE, "Item": {"PK": {"S": pk}, "SK": {"S": f"ENTRY#{leg}"}}}})
+
+
+def _service_top_up(_: str) -> str:
+    """The service's own first-time top-up of a new user, through the handler."""
+    return _service_transaction(f"new-{uuid.uuid4().hex}")
+
+
+_OPERATIONS = {
+    "baseline": _baseline_transaction,
+    "before: shared treasury item": _shared_treasury_top_up,
+    "after: appended treasury legs": _appended_treasury_top_up,
+    "service top-up of a new user": _service_top_up,
+}
+
+
 def _service_transaction(user: str) -> str:
     body = json.dumps({"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "0.01", "type": "credit"})
     event = _worker["event"]("POST", "/transactions", headers={"content-type": "application/json"}, body=body)
@@ -100,7 +167,7 @@ def _service_transaction(user: str) -> str:
 
 
 def _client_loop(system: str, workload: str, users: int, start_at: float, duration: float, seed: int) -> dict[str, Any]:
-    operation = _baseline_transaction if system == "baseline" else _service_transaction
+    operation = _OPERATIONS.get(system, _service_transaction)
     rng = random.Random(seed)
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
@@ -115,6 +182,46 @@ def _client_loop(system: str, workload: str, users: int, start_at: float, durati
             outcomes[type(error).__name__] += 1
         latencies.append(time.perf_counter() - began)
     return {"latencies": latencies, "outcomes": dict(outcomes)}
+
+
+SYSTEM_DESIGNS = ("before: shared treasury item", "after: appended treasury legs", "service top-up of a new user")
+
+
+def compare_system_account_designs(
+    endpoint: str, clients: list[int], duration: float, latency_ms: float
+) -> list[dict[str, Any]]:
+    """First-time top-ups through the contention simulator: one shared treasury item vs appended legs."""
+    from local.contention import ContentionSimulator
+
+    simulator = ContentionSimulator(endpoint, free_port(), latency_ms=latency_ms).start()
+    environment = {
+        **local_aws_environment(simulator.endpoint),
+        "POWERTOOLS_METRICS_DISABLED": "false",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    }
+    rows = []
+    try:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max(clients), mp_context=context, initializer=_init_worker, initargs=(environment,)
+        ) as pool:
+            run_scenario(pool, SYSTEM_DESIGNS[-1], "new", max(clients), 0, 1.0)  # warm the processes
+            for design in SYSTEM_DESIGNS:
+                for count in clients:
+                    simulator.state.reset()
+                    row = run_scenario(pool, design, "new", count, 0, duration)
+                    stats = simulator.state.snapshot()
+                    row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
+                    row["transaction_conflicts"] = stats.get("transaction_conflicts", 0)
+                    rows.append(row)
+                    print(
+                        f"simulator {design:32} {count:3} clients {row['tps']:7.1f} tx/s  p99 {row['p99_ms']:7.1f} ms  "
+                        f"system-item conflicts {row['conflicts_on_system_items']}  errors {row['errors']}",
+                        flush=True,
+                    )
+    finally:
+        simulator.stop()
+    return rows
 
 
 def run_scenario(pool: ProcessPoolExecutor, system: str, workload: str, clients: int, users: int, duration: float):
@@ -180,6 +287,9 @@ class CapacityMeter:
             self.priced_rru += 1 if params.get("ConsistentRead") else 0.5
         elif model.name == "Query":
             self.priced_rru += 1 if params.get("ConsistentRead") else 0.5  # one page under 4 KB
+        elif model.name == "BatchGetItem":
+            for request in params["RequestItems"].values():
+                self.priced_rru += len(request["Keys"]) * (1 if request.get("ConsistentRead") else 0.5)
 
     def _record(self, http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         name = model.name
@@ -196,7 +306,7 @@ class CapacityMeter:
 
 
 def measure_costs() -> list[dict[str, Any]]:
-    from handlers import balance, history, transact
+    from handlers import balance, balances, history, system_accounts, transact, transfer
     from local.apigw import http_api_event
     from local.lambda_context import LocalLambdaContext
     from wallet.aws import dynamodb_client
@@ -219,6 +329,15 @@ def measure_costs() -> list[dict[str, Any]]:
     def read(handler: Any, path: str) -> int:
         return int(handler.lambda_handler(http_api_event("GET", path), LocalLambdaContext())["statusCode"])
 
+    def move(source: str, target: str) -> int:
+        body = json.dumps(
+            {"idempotentKey": str(uuid.uuid4()), "fromUserId": source, "toUserId": target, "amount": "1.00"}
+        )
+        event = http_api_event("POST", "/transfers", headers={"content-type": "application/json"}, body=body)
+        return int(transfer.lambda_handler(event, LocalLambdaContext())["statusCode"])
+
+    newcomer, stranger = f"cost-{uuid.uuid4().hex[:8]}", f"cost-{uuid.uuid4().hex[:8]}"
+
     nothing = lambda: None  # noqa: E731
     steps = [  # (request, preparation outside the measurement, request, expected status)
         ("first-time credit (new user)", nothing, lambda: post(credit_key, "10.00", "credit"), 201),
@@ -227,7 +346,17 @@ def measure_costs() -> list[dict[str, Any]]:
         ("declined debit", nothing, lambda: post(declined_key, "1000.00", "debit"), 409),
         ("declined debit replay", nothing, lambda: post(declined_key, "1000.00", "debit"), 409),
         ("replay after cache expiry (ledger)", expire_cache, lambda: post(debit_key, "5.00", "debit"), 201),
+        ("transfer to a new user", nothing, lambda: move(user, newcomer), 201),
+        ("transfer between two new users", nothing, lambda: move(stranger, f"cost-{uuid.uuid4().hex[:8]}"), 201),
+        ("transfer between existing users", nothing, lambda: move(user, newcomer), 201),
         ("balance read", nothing, lambda: read(balance, f"/users/{user}/balance"), 200),
+        ("balances (3 assets)", nothing, lambda: read(balances, f"/users/{user}/balances"), 200),
+        (
+            "system account balance (8 buckets)",
+            nothing,
+            lambda: read(system_accounts, "/system-accounts/treasury/balance"),
+            200,
+        ),
         ("history page", nothing, lambda: read(history, f"/users/{user}/transactions"), 200),
     ]
     rows = []
@@ -338,6 +467,23 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['operation']} | {row['dynamodb_calls']} ({calls}) | {row['wru']:g} | {row['rru']:g} | "
             f"{row['reported_wcu']:g} / {row['reported_rcu']:g} | {row['usd_per_million']:.2f} |"
         )
+    lines += [
+        "",
+        f"System accounts under the contention simulator (real DynamoDB's conflict rules, "
+        f"{results['simulator_latency_ms']:g} ms per call): first-time top-ups of distinct new users, each "
+        "also moving money out of the treasury. Before: the treasury is one balance item that every top-up "
+        "updates. After: every top-up appends its own treasury leg (this service's design). Both retry "
+        "conflicts like the service (full jitter within 6 s); the last row is the service itself.",
+        "",
+        "| design | clients | tx/s | p50 / p99 ms | conflicts on system items | all conflicts | errors |",
+        "| --- | ---: | ---: | --- | ---: | ---: | --- |",
+    ]
+    for row in results["system_accounts"]:
+        errors = ", ".join(f"{name} {count}" for name, count in row["errors"].items()) or "none"
+        lines.append(
+            f"| {row['system']} | {row['clients']} | {row['tps']:.0f} | {row['p50_ms']:.1f} / {row['p99_ms']:.1f} | "
+            f"{row['conflicts_on_system_items']} | {row['transaction_conflicts']} | {errors} |"
+        )
     cold = results["cold_start"]
     imports = ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in cold["import_ms"].items())
     package = results["package"]
@@ -370,6 +516,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32", help="client counts, comma-separated")
     parser.add_argument("--users", type=int, default=1000, help="users in the spread workload")
     parser.add_argument("--workloads", default="spread,hot", help="spread, hot or both")
+    parser.add_argument("--latency-ms", type=float, default=5.0, help="per-call latency of the contention simulator")
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
     args = parser.parse_args()
     clients = [int(value) for value in args.clients.split(",")]
@@ -414,6 +561,10 @@ def main() -> None:
             "users": args.users,
             "throughput": throughput,
             "cost": measure_costs(),
+            "simulator_latency_ms": args.latency_ms,
+            "system_accounts": compare_system_account_designs(
+                dynamodb.endpoint, clients, args.duration, args.latency_ms
+            ),
             "cold_start": measure_cold_start(),
             "package": measure_package(),
         }

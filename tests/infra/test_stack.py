@@ -60,6 +60,21 @@ def test_one_function_per_route_python313_arm64_traced_json_logs(template):
         assert env["POWERTOOLS_SERVICE_NAME"] == "wallet"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Wallet"
         assert set(env) >= {"WALLET_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "WALLET_AUTH_MODE"}
+        assert [asset["code"] for asset in json.loads(env["WALLET_ASSETS"])] == ["USD", "EUR", "GOLD"]
+        assert json.loads(env["WALLET_SYSTEM_ACCOUNTS"]) == ["treasury", "promotions", "revenue"]
+        assert env["WALLET_ADMIN_SCOPE"] == ""
+
+
+def test_assets_accounts_and_admin_scope_come_from_context():
+    assets = [{"code": "GEMS", "scale": 0, "openingBalance": "5"}, {"code": "USD", "scale": 2, "openingBalance": "0"}]
+    _, _, template = synth(
+        {"wallet:assets": assets, "wallet:systemAccounts": "treasury,revenue,fees", "wallet:adminScope": "ops/admin"}
+    )
+    for fn in resources(template, "AWS::Lambda::Function").values():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert json.loads(env["WALLET_ASSETS"]) == assets
+        assert json.loads(env["WALLET_SYSTEM_ACCOUNTS"]) == ["treasury", "revenue", "fees"]
+        assert env["WALLET_ADMIN_SCOPE"] == "ops/admin"
 
 
 def test_functions_carry_the_asset_metadata_sam_local_needs(template):
@@ -107,6 +122,21 @@ def _logical_id(template, kind, prefix):
                 },
             },
         ),
+        ("Balances", {"WalletTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"}}),
+        (
+            "Transfer",
+            {
+                "WalletTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+                "IdempotencyTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                },
+            },
+        ),
+        ("SystemAccounts", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
+        ("SystemBalance", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
         ("NotFound", {}),
     ],
 )
@@ -193,6 +223,18 @@ def test_outputs_name_the_api_url_and_tables(template):
         {"wallet:removalPolicy": "snapshot"},
         {"wallet:logRetentionDays": 42},
         {"wallet:throttleRateLimit": 0},
+        {"wallet:assets": [{"code": "usd", "scale": 2, "openingBalance": "1"}]},
+        {
+            "wallet:assets": [
+                {"code": "GOLD", "scale": 0, "openingBalance": "1.5"},
+                {"code": "USD", "scale": 2, "openingBalance": "0"},
+            ]
+        },
+        {"wallet:assets": [{"code": "EUR", "scale": 2, "openingBalance": "0"}]},
+        {"wallet:assets": [{"code": "USD", "scale": 7, "openingBalance": "0"}]},
+        {"wallet:assets": "not json"},
+        {"wallet:systemAccounts": ["treasury"]},
+        {"wallet:systemAccounts": ["treasury", "revenue", "Bad Name"]},
     ],
 )
 def test_invalid_context_is_refused_at_synth(context):
@@ -209,6 +251,9 @@ def test_defaults_match_cdk_json():
     assert context["wallet:authMode"] == defaults.auth_mode
     assert context["wallet:removalPolicy"] == defaults.removal_policy
     assert context["wallet:logRetentionDays"] == defaults.log_retention_days
+    assert context["wallet:adminScope"] == defaults.admin_scope
+    assert context["wallet:assets"] == json.loads(defaults.assets_json)
+    assert tuple(context["wallet:systemAccounts"]) == defaults.system_accounts
 
 
 def test_cdk_nag_finds_no_unacknowledged_errors(tmp_path):

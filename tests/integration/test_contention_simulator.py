@@ -1,0 +1,102 @@
+"""The contention simulator answers as real DynamoDB does: conflicts on items held by a transaction in
+flight, at the right index; single-item writes refused; reads allowed; partitions throttled past their
+units. (Its own behaviour is what every contention claim rests on, so it is tested directly.)"""
+
+import threading
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from infra.tables import WALLET_TABLE
+from local.contention import ContentionSimulator, ContentionState
+from local.dynamodb_local import free_port
+from tests.support import unique
+
+TABLE = WALLET_TABLE.default_name
+NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1})
+
+
+@pytest.fixture
+def slow_simulator(dynamodb_local):
+    """Every call takes 300 ms, so a transaction holds its items long enough to be overlapped."""
+    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), latency_ms=300).start()
+    yield simulator
+    simulator.stop()
+
+
+def client_for(simulator):
+    return boto3.client("dynamodb", endpoint_url=simulator.endpoint, config=NO_RETRIES)
+
+
+def put(pk, sk="X"):
+    return {"Put": {"TableName": TABLE, "Item": {"PK": {"S": pk}, "SK": {"S": sk}}}}
+
+
+def in_background(call):
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.setdefault("result", call()))
+    thread.start()
+    time.sleep(0.1)  # the call is now in flight, holding its items
+    return thread, outcome
+
+
+def error_of(call):
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response
+
+
+def test_a_transaction_on_a_held_item_is_cancelled_with_the_conflict_at_its_index(slow_simulator):
+    client, shared, other = client_for(slow_simulator), f"USER#{unique('s')}", f"USER#{unique('o')}"
+    thread, first = in_background(lambda: client.transact_write_items(TransactItems=[put(shared)]))
+
+    response = error_of(lambda: client.transact_write_items(TransactItems=[put(other), put(shared)]))
+    thread.join()
+
+    assert response["Error"]["Code"] == "TransactionCanceledException"
+    assert [reason["Code"] for reason in response["CancellationReasons"]] == ["None", "TransactionConflict"]
+    assert "ResponseMetadata" in first["result"]  # the first transaction committed
+    assert "Item" not in client.get_item(TableName=TABLE, Key={"PK": {"S": other}, "SK": {"S": "X"}})
+    assert slow_simulator.state.snapshot()["conflicts_on_USER"] == 1
+
+
+def test_a_single_write_on_a_held_item_conflicts_and_a_read_does_not(slow_simulator):
+    client, shared = client_for(slow_simulator), f"SYSTEM#{unique('s')}"
+    thread, _ = in_background(lambda: client.transact_write_items(TransactItems=[put(shared)]))
+
+    response = error_of(lambda: client.put_item(TableName=TABLE, Item={"PK": {"S": shared}, "SK": {"S": "X"}}))
+    read = client.get_item(TableName=TABLE, Key={"PK": {"S": shared}, "SK": {"S": "X"}})
+    thread.join()
+
+    assert response["Error"]["Code"] == "TransactionConflictException"
+    assert "ResponseMetadata" in read
+    assert slow_simulator.state.snapshot()["single_write_conflicts"] == 1
+
+
+def test_items_are_released_when_the_transaction_ends(slow_simulator):
+    client, item = client_for(slow_simulator), f"USER#{unique('r')}"
+    client.transact_write_items(TransactItems=[put(item)])
+    client.transact_write_items(TransactItems=[put(item, "Y"), put(item)])  # same item again: no conflict
+    assert slow_simulator.state.snapshot().get("transaction_conflicts", 0) == 0
+
+
+def test_a_partition_past_its_write_units_is_throttled(dynamodb_local):
+    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), 0, ContentionState(write_units=10)).start()
+    client, partition = client_for(simulator), f"USER#{unique('t')}"
+    try:
+        while int(time.monotonic() % 1 * 10) > 5:  # start early in a second so all writes share its window
+            time.sleep(0.05)
+        for number in range(5):  # 5 transactional one-item writes: 2 units each, 10 in all
+            client.transact_write_items(TransactItems=[put(partition, f"S{number}")])
+        in_transaction = error_of(lambda: client.transact_write_items(TransactItems=[put(partition, "S9")]))
+        single = error_of(lambda: client.put_item(TableName=TABLE, Item={"PK": {"S": partition}, "SK": {"S": "P"}}))
+        other_partition = client.put_item(TableName=TABLE, Item={"PK": {"S": f"USER#{unique('t')}"}, "SK": {"S": "P"}})
+    finally:
+        simulator.stop()
+
+    assert [reason["Code"] for reason in in_transaction["CancellationReasons"]] == ["ThrottlingError"]
+    assert single["Error"]["Code"] == "ProvisionedThroughputExceededException"
+    assert "ResponseMetadata" in other_partition
