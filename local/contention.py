@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,9 +52,15 @@ def _kind(key_value: str) -> str:
 class ContentionState:
     """Items held by transactions in flight, per-partition unit windows, and what happened."""
 
-    def __init__(self, write_units: int = WRITE_UNITS_PER_PARTITION, read_units: int = READ_UNITS_PER_PARTITION):
+    def __init__(
+        self,
+        write_units: int = WRITE_UNITS_PER_PARTITION,
+        read_units: int = READ_UNITS_PER_PARTITION,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.write_limit = write_units
         self.read_limit = read_units
+        self._clock = clock
         self._lock = threading.Lock()
         self._held: dict[str, str] = {}  # item id -> owner
         self._windows: dict[tuple[str, str], tuple[int, float]] = {}  # (partition, "r"/"w") -> (second, units)
@@ -89,7 +96,7 @@ class ContentionState:
     def take_units(self, partitions: dict[str, int], mode: str) -> list[str]:
         """Spend units on each partition in this second; the partitions over their limit (nothing spent)."""
         limit = self.write_limit if mode == "w" else self.read_limit
-        second = int(time.monotonic())
+        second = int(self._clock())
         with self._lock:
             windows = {partition: self._windows.get((partition, mode), (second, 0)) for partition in partitions}
             used = {p: (units if start == second else 0) for p, (start, units) in windows.items()}

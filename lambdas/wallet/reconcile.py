@@ -67,8 +67,15 @@ class _Books:
     system_entries: list[SystemEntry] = field(default_factory=list)
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)  # by system partition key
     keys: list[KeyRecord] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     def add(self, item: dict[str, Any]) -> None:
+        try:
+            self._add(item)
+        except (KeyError, ValueError, TypeError):
+            self.unreadable.append(f"{item.get('PK')} / {item.get('SK')}")
+
+    def _add(self, item: dict[str, Any]) -> None:
         pk, sk = item["PK"]["S"], item["SK"]["S"]
         if pk.startswith("USER#") and sk.startswith("BALANCE#"):
             account = account_from_item(item)
@@ -95,6 +102,7 @@ def reconcile(items: Iterable[dict[str, Any]], settings: Settings) -> Report:
     report.system_entries = len(books.system_entries)
     report.keys = len(books.keys)
     report.checkpoints = len(books.checkpoints)
+    report.differences += [f"unreadable item {name}" for name in books.unreadable]
     _check_accounts(books, settings, report)
     _check_movements(books, report)
     _check_openings(books, settings, report)

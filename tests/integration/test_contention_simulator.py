@@ -10,13 +10,22 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from infra.tables import WALLET_TABLE
+from infra.tables import WALLET_TABLE, ensure_tables
 from local.contention import ContentionSimulator, ContentionState
 from local.dynamodb_local import free_port
 from tests.support import unique
 
-TABLE = WALLET_TABLE.default_name
+TABLE = "SimulatorProbe"  # a table of its own: these raw items are not ledger items
 NO_RETRIES = Config(retries={"mode": "standard", "max_attempts": 1})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def probe_table(dynamodb_local):
+    from wallet.aws import dynamodb_client
+
+    ensure_tables(dynamodb_client(), {WALLET_TABLE: TABLE})
+    yield
+    dynamodb_client().delete_table(TableName=TABLE)
 
 
 @pytest.fixture
@@ -84,11 +93,10 @@ def test_items_are_released_when_the_transaction_ends(slow_simulator):
 
 
 def test_a_partition_past_its_write_units_is_throttled(dynamodb_local):
-    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), 0, ContentionState(write_units=10)).start()
+    one_second = ContentionState(write_units=10, clock=lambda: 1000.0)  # every call falls in the same second
+    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), 0, one_second).start()
     client, partition = client_for(simulator), f"USER#{unique('t')}"
     try:
-        while int(time.monotonic() % 1 * 10) > 5:  # start early in a second so all writes share its window
-            time.sleep(0.05)
         for number in range(5):  # 5 transactional one-item writes: 2 units each, 10 in all
             client.transact_write_items(TransactItems=[put(partition, f"S{number}")])
         in_transaction = error_of(lambda: client.transact_write_items(TransactItems=[put(partition, "S9")]))

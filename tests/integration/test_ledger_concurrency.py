@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 import wallet
 from handlers import transact, transfer
-from infra.tables import WALLET_TABLE
+from infra.tables import WALLET_TABLE, ensure_tables
 from tests.support import invoke_in, run_concurrently, transaction_event, transfer_event, unique
 from wallet.aws import _CLIENT_CONFIG
 from wallet.errors import InsufficientFunds, ServiceUnavailable
@@ -132,11 +132,12 @@ def test_top_ups_of_distinct_new_users_never_conflict_on_a_system_account(simula
     store.assert_books_balance()
 
 
-def test_control_a_shared_treasury_item_conflicts_under_the_same_load(simulator):
+def test_control_a_shared_treasury_item_conflicts_under_the_same_load(simulator, client):
     """The simulator is live: the naive design (every top-up also updates one treasury item) conflicts."""
+    table = "NaiveDesign"  # a table of its own: these are not this ledger's items
+    ensure_tables(client, {WALLET_TABLE: table})
     simulator.state.reset()
-    client = boto3.client("dynamodb", endpoint_url=simulator.endpoint, config=_CLIENT_CONFIG)
-    table = WALLET_TABLE.default_name
+    through_simulator = boto3.client("dynamodb", endpoint_url=simulator.endpoint, config=_CLIENT_CONFIG)
 
     def naive_top_up(number):
         items = [
@@ -158,7 +159,7 @@ def test_control_a_shared_treasury_item_conflicts_under_the_same_load(simulator)
             },
         ]
         try:
-            client.transact_write_items(TransactItems=items)
+            through_simulator.transact_write_items(TransactItems=items)
             return "applied"
         except ClientError as error:
             return [reason["Code"] for reason in error.response.get("CancellationReasons", [])]
@@ -169,7 +170,7 @@ def test_control_a_shared_treasury_item_conflicts_under_the_same_load(simulator)
     conflicts = [outcome for outcome in outcomes if outcome != "applied"]
     assert conflicts and all(outcome == ["None", "TransactionConflict"] for outcome in conflicts)
     assert simulator.state.snapshot()["conflicts_on_SYSTEM"] == len(conflicts)
-    client.delete_item(TableName=table, Key={"PK": {"S": "SYSTEM#naive-treasury"}, "SK": {"S": "BALANCE#USD"}})
+    client.delete_table(TableName=table)
 
 
 def test_ring_and_both_ways_transfers_through_the_simulator_settle_without_5xx(
