@@ -174,7 +174,7 @@ def _client_loop(system: str, workload: str, users: int, start_at: float, durati
     time.sleep(max(0.0, start_at - time.time()))
     deadline = start_at + duration
     while time.time() < deadline:
-        user = "bench-hot" if workload == "hot" else f"bench-{rng.randrange(users)}"
+        user = "bench-hot" if workload == "hot" else f"bench-{rng.randrange(users)}" if users else ""
         began = time.perf_counter()
         try:
             outcomes[operation(user)] += 1

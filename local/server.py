@@ -9,6 +9,7 @@ is started with data under .dynamodb/, unless AWS_ENDPOINT_URL_DYNAMODB already 
 import base64
 import json
 import os
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,7 +73,12 @@ def wallet_http_server(port: int, lambda_runtime: LocalLambda) -> WalletHTTPServ
     return WalletHTTPServer(("127.0.0.1", port), lambda_runtime)
 
 
+def _stop_on_sigterm(*_: Any) -> None:
+    raise KeyboardInterrupt  # `kill` stops DynamoDB Local with the server, as Ctrl-C does
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = int(os.environ.get("PORT", "3000"))
     dynamodb = None
     if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
