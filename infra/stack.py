@@ -25,7 +25,7 @@ from api.routes import (
 )
 from infra.bundling import ASSET_EXCLUDES, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
-from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
+from infra.tables import BY_TIME_INDEX, IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
 
 SERVICE_NAME = "wallet"
 METRICS_NAMESPACE = "Wallet"
@@ -38,9 +38,9 @@ TIMEOUT = Duration.seconds(10)
 # TransactWriteItems needs the action of each item it holds (PutItem, UpdateItem).
 _IDEMPOTENCY_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 _ACCESS: dict[str, dict[str, list[str]]] = {
-    BALANCE.name: {"wallet": ["dynamodb:GetItem"]},
-    BALANCES.name: {"wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem"]},
-    HISTORY.name: {"wallet": ["dynamodb:Query"]},
+    BALANCE.name: {"wallet": ["dynamodb:GetItem"], "wallet-by-time": ["dynamodb:Query"]},
+    BALANCES.name: {"wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem"], "wallet-by-time": ["dynamodb:Query"]},
+    HISTORY.name: {"wallet": ["dynamodb:Query"], "wallet-by-time": ["dynamodb:Query"]},
     TRANSACT.name: {
         "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         "idempotency": _IDEMPOTENCY_ACTIONS,
@@ -84,6 +84,15 @@ class WalletStack(Stack):
         CfnOutput(self, "IdempotencyTableName", value=self.idempotency_table.table_name)
 
     def _table(self, construct_id: str, schema: TableSchema) -> dynamodb.TableV2:
+        indexes = [
+            dynamodb.GlobalSecondaryIndexPropsV2(
+                index_name=index.name,
+                partition_key=dynamodb.Attribute(name=index.partition_key, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+            for index in schema.indexes
+        ]
         return dynamodb.TableV2(
             self,
             construct_id,
@@ -92,6 +101,7 @@ class WalletStack(Stack):
             if schema.sort_key
             else None,
             time_to_live_attribute=schema.ttl_attribute,
+            global_secondary_indexes=indexes or None,
             billing=dynamodb.Billing.on_demand(),
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -119,9 +129,13 @@ class WalletStack(Stack):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             )
         )
-        tables = {"wallet": self.wallet_table, "idempotency": self.idempotency_table}
-        for table_key, actions in _ACCESS[name].items():
-            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[tables[table_key].table_arn]))
+        resources = {
+            "wallet": self.wallet_table.table_arn,
+            "wallet-by-time": f"{self.wallet_table.table_arn}/index/{BY_TIME_INDEX.name}",
+            "idempotency": self.idempotency_table.table_arn,
+        }
+        for resource, actions in _ACCESS[name].items():
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[resources[resource]]))
 
         function = lambda_.Function(
             self,

@@ -1,10 +1,22 @@
 """The one definition of the table schemas, read by the CDK stack, the local run and the tests.
 
-Plain Python (no CDK import) so the local tools can use it without loading aws-cdk-lib.
+Plain Python (no CDK import) so the local tools can use it without loading aws-cdk-lib. Attribute and
+index names the code writes come from wallet.repository, the one place that knows the item layout.
 """
 
 from dataclasses import dataclass
 from typing import Any
+
+from wallet import repository
+
+
+@dataclass(frozen=True)
+class IndexSchema:
+    """A global secondary index with string keys, projecting every attribute."""
+
+    name: str
+    partition_key: str
+    sort_key: str
 
 
 @dataclass(frozen=True)
@@ -13,9 +25,15 @@ class TableSchema:
     partition_key: str
     sort_key: str | None = None
     ttl_attribute: str | None = None
+    indexes: tuple[IndexSchema, ...] = ()
 
 
-WALLET_TABLE = TableSchema(default_name="Wallet", partition_key="PK", sort_key="SK")
+# Ledger entries by time: timeKey = USER#<userId>#<ccy>, timeSort = <createdAt>#<seq:012d>. Point-in-time
+# balances and history windows read it; entries are its only items (sparse).
+BY_TIME_INDEX = IndexSchema(
+    name=repository.BY_TIME_INDEX, partition_key=repository.TIME_KEY, sort_key=repository.TIME_SORT
+)
+WALLET_TABLE = TableSchema(default_name="Wallet", partition_key="PK", sort_key="SK", indexes=(BY_TIME_INDEX,))
 IDEMPOTENCY_TABLE = TableSchema(default_name="WalletIdempotency", partition_key="id", ttl_attribute="expiration")
 TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)
 
@@ -23,11 +41,28 @@ TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)
 def create_table_request(schema: TableSchema, table_name: str) -> dict[str, Any]:
     """boto3 create_table arguments: string keys, on-demand billing."""
     keys = [(schema.partition_key, "HASH")] + ([(schema.sort_key, "RANGE")] if schema.sort_key else [])
-    return {
+    index_keys = [name for index in schema.indexes for name in (index.partition_key, index.sort_key)]
+    request: dict[str, Any] = {
         "TableName": table_name,
         "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
-        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name, _ in keys],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in [k for k, _ in keys] + index_keys
+        ],
         "BillingMode": "PAY_PER_REQUEST",
+    }
+    if schema.indexes:
+        request["GlobalSecondaryIndexes"] = [_index_request(index) for index in schema.indexes]
+    return request
+
+
+def _index_request(index: IndexSchema) -> dict[str, Any]:
+    return {
+        "IndexName": index.name,
+        "KeySchema": [
+            {"AttributeName": index.partition_key, "KeyType": "HASH"},
+            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
     }
 
 
@@ -37,6 +72,7 @@ def ensure_tables(client: Any, names: dict[TableSchema, str] | None = None) -> N
     existing = set(client.list_tables()["TableNames"])
     for schema, table_name in names.items():
         if table_name in existing:
+            _add_missing_indexes(client, schema, table_name)
             continue
         client.create_table(**create_table_request(schema, table_name))
         client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
@@ -44,3 +80,21 @@ def ensure_tables(client: Any, names: dict[TableSchema, str] | None = None) -> N
             client.update_time_to_live(
                 TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": schema.ttl_attribute}
             )
+
+
+def _add_missing_indexes(client: Any, schema: TableSchema, table_name: str) -> None:
+    """A table kept from an older version (make run's .dynamodb/) gains the indexes added since."""
+    present = {
+        index["IndexName"]
+        for index in client.describe_table(TableName=table_name)["Table"].get("GlobalSecondaryIndexes", [])
+    }
+    for index in schema.indexes:
+        if index.name in present:
+            continue
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in (index.partition_key, index.sort_key)
+            ],
+            GlobalSecondaryIndexUpdates=[{"Create": _index_request(index)}],
+        )

@@ -27,6 +27,10 @@ def _amount_text(value: object) -> str:
 
 
 MAX_BODY_BYTES = 16 * 1024
+AT_DESCRIPTION = (
+    "An ISO 8601 instant with a time zone: the balance right after the last entry at or before it "
+    "(the opening balance if there is none)"
+)
 MONEY_EXAMPLE = "100.00"
 
 RequestAmount = Annotated[

@@ -1,4 +1,4 @@
-"""GET /users/{userId}/balance?currency=USD"""
+"""GET /users/{userId}/balance?currency=USD&at=2026-11-23T10:00:00Z"""
 
 from typing import Annotated
 
@@ -12,7 +12,7 @@ from api.auth import require_owner
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import BALANCE
-from api.schemas import BalanceResponse, error_responses
+from api.schemas import AT_DESCRIPTION, BalanceResponse, error_responses
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, get_settings
 from wallet.validation import USER_ID_PATTERN
 
@@ -28,9 +28,10 @@ router = APIGatewayHttpRouter()
 def get_balance(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
     currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
+    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
 ) -> BalanceResponse:
     require_owner(router.current_event, userId)
-    balance = wallet.get_current_balance(userId, currency)
+    balance = wallet.get_current_balance(userId, currency, at)
     return BalanceResponse(userId=balance.user_id, balance=format(balance.balance, "f"), currency=balance.currency)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,7 +12,7 @@ from api.auth import require_owner
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import BALANCES
-from api.schemas import BalancesResponse, CurrencyBalance, error_responses
+from api.schemas import AT_DESCRIPTION, BalancesResponse, CurrencyBalance, error_responses
 from wallet.settings import get_settings
 from wallet.validation import USER_ID_PATTERN
 
@@ -25,11 +25,14 @@ router = APIGatewayHttpRouter()
     summary="A user's balance in every configured asset",
     responses={200: {"description": "The balances"}, **error_responses(400, 403)},
 )
-def get_balances(userId: Annotated[str, Path(pattern=USER_ID_PATTERN)]) -> BalancesResponse:
+def get_balances(
+    userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
+    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
+) -> BalancesResponse:
     require_owner(router.current_event, userId)
     balances = [
         CurrencyBalance(currency=balance.currency, balance=format(balance.balance, "f"))
-        for balance in wallet.get_balances(userId)
+        for balance in wallet.get_balances(userId, at)
     ]
     return BalancesResponse(userId=userId, balances=balances)
 

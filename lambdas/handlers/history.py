@@ -1,4 +1,4 @@
-"""GET /users/{userId}/transactions?currency=USD&limit=N&cursor=C"""
+"""GET /users/{userId}/transactions?currency=USD&limit=N&cursor=C&from=T1&to=T2"""
 
 from typing import Annotated
 
@@ -30,9 +30,15 @@ def list_transactions(
     currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    start: Annotated[
+        str | None, Query(alias="from", max_length=64, description="Only entries created at or after this instant")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", max_length=64, description="Only entries created before this instant")
+    ] = None,
 ) -> HistoryResponse:
     require_owner(router.current_event, userId)
-    page = wallet.list_transactions(userId, limit, cursor, currency)
+    page = wallet.list_transactions(userId, limit, cursor, currency, start, end)
     return HistoryResponse(items=[HistoryItem.from_entry(entry) for entry in page.entries], nextCursor=page.next_cursor)
 
 

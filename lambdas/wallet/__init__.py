@@ -23,12 +23,13 @@ def default_service() -> WalletService:
     return WalletService(WalletRepository(dynamodb_client(), settings.wallet_table), settings)
 
 
-def get_current_balance(user_id: str, currency: str = DEFAULT_CURRENCY) -> Balance:
-    return default_service().get_current_balance(user_id, currency)
+def get_current_balance(user_id: str, currency: str = DEFAULT_CURRENCY, at: str | None = None) -> Balance:
+    """at: an ISO 8601 instant for the balance at that moment (default: now)."""
+    return default_service().get_current_balance(user_id, currency, at)
 
 
-def get_balances(user_id: str) -> list[Balance]:
-    return default_service().get_balances(user_id)
+def get_balances(user_id: str, at: str | None = None) -> list[Balance]:
+    return default_service().get_balances(user_id, at)
 
 
 def transact(idempotent_key: str, user_id: str, amount: object, type: str, **options: Any) -> TransactionResult:
@@ -42,9 +43,15 @@ def transfer(idempotent_key: str, from_user_id: str, to_user_id: str, amount: ob
 
 
 def list_transactions(
-    user_id: str, limit: int = HISTORY_DEFAULT_LIMIT, cursor: str | None = None, currency: str = DEFAULT_CURRENCY
+    user_id: str,
+    limit: int = HISTORY_DEFAULT_LIMIT,
+    cursor: str | None = None,
+    currency: str = DEFAULT_CURRENCY,
+    start: str | None = None,
+    end: str | None = None,
 ) -> HistoryPage:
-    return default_service().list_transactions(user_id, limit, cursor, currency)
+    """start (inclusive) and end (exclusive): ISO 8601 instants bounding the entries' createdAt."""
+    return default_service().list_transactions(user_id, limit, cursor, currency, start, end)
 
 
 def get_system_balance(account: str, currency: str = DEFAULT_CURRENCY) -> SystemBalance:

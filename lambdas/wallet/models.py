@@ -38,6 +38,7 @@ class Account:
     currency: str
     balance_minor: int
     version: int
+    updated_at: str = ""  # createdAt of the last entry: the next one may not be earlier
 
 
 AccountKey = tuple[str, str]  # (user_id, currency)

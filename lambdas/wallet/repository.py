@@ -34,6 +34,8 @@ _RETRYABLE_CODES = {
 ENTRY_SK_PREFIX = "ENTRY#"
 ENTRY_SK_END = "ENTRY$"  # the first sort key after every ENTRY# key ("$" follows "#")
 CHECKPOINT_SK = "CHECKPOINT"  # sorts before ENTRY#, so "SK > ENTRY#..." never reads it
+# The global secondary index of ledger entries by time (infra/tables.py declares it).
+BY_TIME_INDEX, TIME_KEY, TIME_SORT = "ByTime", "timeKey", "timeSort"
 
 
 class KeyAlreadyUsed(Exception):
@@ -86,6 +88,14 @@ def ledger_sk_prefix(currency: str) -> str:
 
 def ledger_sk(currency: str, sequence: int) -> str:
     return f"{ledger_sk_prefix(currency)}{sequence:0{_SEQUENCE_DIGITS}d}"
+
+
+def time_key(user_id: str, currency: str) -> str:
+    return f"USER#{user_id}#{currency}"
+
+
+def time_sort(created_at: str, sequence: int) -> str:
+    return f"{created_at}#{sequence:0{_SEQUENCE_DIGITS}d}"
 
 
 def key_pk(idempotent_key: str) -> str:
@@ -145,6 +155,47 @@ class WalletRepository:
         entries = [entry_from_item(item) for item in response.get("Items", [])]
         return entries[:limit], len(entries) > limit
 
+    def balance_at(self, user_id: str, currency: str, at: str) -> int | None:
+        """The balance right after the account's last entry created at or before `at`; None if there is none.
+
+        One query on the ByTime index (eventually consistent: an entry becomes visible there within
+        moments of its commit)."""
+        response = self._call(
+            "query",
+            TableName=self._table,
+            IndexName=BY_TIME_INDEX,
+            KeyConditionExpression="timeKey = :key AND timeSort < :after",
+            ExpressionAttributeValues={":key": _s(time_key(user_id, currency)), ":after": _s(f"{at}$")},  # $ > #
+            ProjectionExpression="balanceAfterMinor",
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return int(items[0]["balanceAfterMinor"]["N"]) if items else None
+
+    def list_entries_between(
+        self, user_id: str, currency: str, start: str, end: str, limit: int, before: LedgerEntry | None
+    ) -> tuple[list[LedgerEntry], bool]:
+        """Entries created in [start, end), newest first, from the ByTime index; `before` is the last
+        entry of the previous page."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_TIME_INDEX,
+            "KeyConditionExpression": "timeKey = :key AND timeSort BETWEEN :start AND :end",
+            "ExpressionAttributeValues": {
+                ":key": _s(time_key(user_id, currency)),
+                ":start": _s(f"{start}#"),
+                ":end": _s(f"{end}#"),  # below every key created at `end` itself: `end` is exclusive
+            },
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if before is not None:
+            item = entry_item(before)
+            query["ExclusiveStartKey"] = {name: item[name] for name in ("PK", "SK", "timeKey", "timeSort")}
+        entries = [entry_from_item(item) for item in self._call("query", **query).get("Items", [])]
+        return entries[:limit], len(entries) > limit
+
     # --- movements -----------------------------------------------------------------------------
 
     def commit(
@@ -157,7 +208,7 @@ class WalletRepository:
         """
         items: list[dict[str, Any]] = [{"Put": self._put_key_record(key_record)}]
         items += [{"Update": self._balance_update(write)} for write in writes]
-        items += [{"Put": self._put_new(_entry_item(write.entry))} for write in writes]
+        items += [{"Put": self._put_new(entry_item(write.entry))} for write in writes]
         items += [{"Put": self._put_new(_system_entry_item(entry))} for entry in system_entries]
         try:
             self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
@@ -330,10 +381,11 @@ def account_from_item(item: dict[str, Any]) -> Account:
         currency=item["SK"]["S"].removeprefix("BALANCE#"),
         balance_minor=int(item["balanceMinor"]["N"]),
         version=int(item["version"]["N"]),
+        updated_at=item.get("updatedAt", {}).get("S", ""),
     )
 
 
-def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
+def entry_item(entry: LedgerEntry) -> dict[str, Any]:
     item: dict[str, Any] = {
         "PK": _s(user_pk(entry.user_id)),
         "SK": _s(ledger_sk(entry.currency, entry.sequence)),
@@ -349,6 +401,8 @@ def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
         "sequence": _n(entry.sequence),
         "createdAt": _s(entry.created_at),
         "counterparty": _s(entry.counterparty),
+        TIME_KEY: _s(time_key(entry.user_id, entry.currency)),
+        TIME_SORT: _s(time_sort(entry.created_at, entry.sequence)),
     }
     if entry.description is not None:
         item["description"] = _s(entry.description)
@@ -426,7 +480,7 @@ def _key_record_item(record: KeyRecord) -> dict[str, Any]:
         "createdAt": _s(record.created_at),
     }
     if record.entries:
-        item["entries"] = {"L": [{"M": _entry_item(entry)} for entry in record.entries]}
+        item["entries"] = {"L": [{"M": entry_item(entry)} for entry in record.entries]}
     return item
 
 

@@ -121,16 +121,24 @@ class WalletService:
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def get_current_balance(self, user_id: str, currency: str = DEFAULT_CURRENCY) -> Balance:
-        """The user's balance in one asset; an account never written has the opening balance. Writes nothing."""
+    def get_current_balance(self, user_id: str, currency: str = DEFAULT_CURRENCY, at: str | None = None) -> Balance:
+        """The user's balance in one asset, now or right after the last entry at or before the instant `at`
+        (ISO 8601); an account without entries has the opening balance. Writes nothing."""
         asset = self._settings.asset(currency)
-        account = self._account(_checked_user_id(user_id), asset)
-        return Balance(user_id=user_id, balance=to_decimal(account.balance_minor, asset.scale), currency=asset.code)
+        user_id = _checked_user_id(user_id)
+        if at is None:
+            minor = self._account(user_id, asset).balance_minor
+        else:
+            found = self._repository.balance_at(user_id, asset.code, parse_instant(at, "at", round_up=False))
+            minor = asset.opening_minor if found is None else found
+        return Balance(user_id=user_id, balance=to_decimal(minor, asset.scale), currency=asset.code)
 
-    def get_balances(self, user_id: str) -> list[Balance]:
-        """The user's balance in every configured asset, in one read."""
+    def get_balances(self, user_id: str, at: str | None = None) -> list[Balance]:
+        """The user's balance in every configured asset: now in one read, or at an instant (one query each)."""
         user_id = _checked_user_id(user_id)
         assets = self._settings.assets
+        if at is not None:
+            return [self.get_current_balance(user_id, asset.code, at) for asset in assets]
         accounts = self._accounts([(user_id, asset.code) for asset in assets])
         return [
             Balance(user_id, to_decimal(accounts[(user_id, asset.code)].balance_minor, asset.scale), asset.code)
@@ -138,17 +146,37 @@ class WalletService:
         ]
 
     def list_transactions(
-        self, user_id: str, limit: int, cursor: str | None = None, currency: str = DEFAULT_CURRENCY
+        self,
+        user_id: str,
+        limit: int,
+        cursor: str | None = None,
+        currency: str = DEFAULT_CURRENCY,
+        start: str | None = None,
+        end: str | None = None,
     ) -> HistoryPage:
-        """Ledger entries of one asset, newest first; pass next_cursor back for the next page."""
+        """Ledger entries of one asset, newest first, optionally only those created in [start, end)
+        (ISO 8601 instants); pass next_cursor back for the next page."""
         user_id = _checked_user_id(user_id)
         asset = self._settings.asset(currency)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX_LIMIT:
             raise InvalidRequest(f"limit must be an integer from 1 to {HISTORY_MAX_LIMIT}")
         before = _decode_cursor(cursor, user_id, asset.code) if cursor is not None else None
-        entries, has_more = self._repository.list_entries(user_id, asset.code, limit, before)
-        next_cursor = _encode_cursor(user_id, asset.code, entries[-1].sequence) if has_more and entries else None
+        if start is None and end is None:
+            entries, has_more = self._repository.list_entries(user_id, asset.code, limit, before and before[0])
+        else:
+            window_start = parse_instant(start, "from", round_up=True) if start is not None else ""
+            window_end = parse_instant(end, "to", round_up=True) if end is not None else "~"  # "~" follows all
+            last = self._cursor_entry(user_id, asset.code, before) if before else None
+            entries, has_more = self._repository.list_entries_between(
+                user_id, asset.code, window_start, window_end, limit, last
+            )
+        next_cursor = _encode_cursor(user_id, asset.code, entries[-1]) if has_more and entries else None
         return HistoryPage(entries=entries, next_cursor=next_cursor)
+
+    def _cursor_entry(self, user_id: str, currency: str, before: tuple[int, str]) -> LedgerEntry:
+        """Enough of the previous page's last entry to continue a query on the ByTime index after it."""
+        sequence, created_at = before
+        return LedgerEntry("", "", user_id, currency, 0, EntryType.CREDIT, 0, 0, sequence, created_at, "")
 
     def get_system_balance(self, account: str, currency: str = DEFAULT_CURRENCY) -> SystemBalance:
         """A system account's balance: each bucket's folded total plus the legs appended since."""
@@ -346,7 +374,8 @@ class WalletService:
         attempt = 0
         fresh = True  # the state in hand came straight from DynamoDB: use it at once
         while True:
-            now = timestamp(self._clock())
+            # Never earlier than an account's last entry: an account's entries are in time order too.
+            now = max(timestamp(self._clock()), *(accounts[key].updated_at for key in account_keys))
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
                 return self._decline(command, request, now)
@@ -499,24 +528,44 @@ def _checked_metadata(metadata: object) -> dict[str, str] | None:
     return dict(sorted(metadata.items())) if metadata else None  # an empty object is the same as none
 
 
-def _encode_cursor(user_id: str, currency: str, sequence: int) -> str:
-    raw = json.dumps({"u": user_id, "c": currency, "s": sequence}, separators=(",", ":")).encode()
+def parse_instant(text: str, name: str, round_up: bool) -> str:
+    """An ISO 8601 instant with a time zone, as this service's timestamps write it (UTC, milliseconds).
+
+    Entries carry milliseconds: an `at` (inclusive) rounds down, a window's bounds round up, so the
+    comparison with a finer instant is exact."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidRequest(f"{name} must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T10:00:00Z")
+    moment = moment.astimezone(UTC)
+    if round_up and moment.microsecond % 1000:
+        moment += timedelta(microseconds=1000 - moment.microsecond % 1000)
+    return timestamp(moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000))
+
+
+def _encode_cursor(user_id: str, currency: str, last: LedgerEntry) -> str:
+    raw = json.dumps(
+        {"u": user_id, "c": currency, "s": last.sequence, "t": last.created_at}, separators=(",", ":")
+    ).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, user_id: str, currency: str) -> int:
+def _decode_cursor(cursor: str, user_id: str, currency: str) -> tuple[int, str]:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        sequence = data["s"]
+        sequence, created_at = data["s"], data.get("t", "")
         valid = (
             data["u"] == user_id
             and data.get("c", DEFAULT_CURRENCY) == currency
             and isinstance(sequence, int)
             and not isinstance(sequence, bool)
             and sequence > 0
+            and isinstance(created_at, str)
         )
-    except (ValueError, TypeError, KeyError, binascii.Error):
+    except (ValueError, TypeError, KeyError, binascii.Error, AttributeError):
         valid = False
     if not valid:
         raise InvalidRequest("cursor is not a cursor returned for this user's history in this currency")
-    return sequence
+    return sequence, created_at

@@ -108,8 +108,8 @@ def _logical_id(template, kind, prefix):
 @pytest.mark.parametrize(
     ("route", "expected"),
     [
-        ("Balance", {"WalletTable": {"dynamodb:GetItem"}}),
-        ("History", {"WalletTable": {"dynamodb:Query"}}),
+        ("Balance", {"WalletTable": {"dynamodb:GetItem"}, "WalletTable/index/ByTime": {"dynamodb:Query"}}),
+        ("History", {"WalletTable": {"dynamodb:Query"}, "WalletTable/index/ByTime": {"dynamodb:Query"}}),
         (
             "Transact",
             {
@@ -122,7 +122,13 @@ def _logical_id(template, kind, prefix):
                 },
             },
         ),
-        ("Balances", {"WalletTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"}}),
+        (
+            "Balances",
+            {
+                "WalletTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+                "WalletTable/index/ByTime": {"dynamodb:Query"},
+            },
+        ),
         (
             "Transfer",
             {
@@ -149,9 +155,13 @@ def test_each_role_allows_only_its_own_dynamodb_actions(template, route, expecte
         assert not any(action.endswith(":*") or action == "*" for action in actions)
         if actions[0].startswith("dynamodb:"):
             resource = statement["Resource"]
-            assert isinstance(resource, dict), "a table ARN, never a wildcard"
-            table = resource["Fn::GetAtt"][0]
-            dynamo.setdefault(table.rstrip("0123456789ABCDEF"), set()).update(actions)
+            assert isinstance(resource, dict), "a table or index ARN, never a wildcard"
+            if "Fn::Join" in resource:  # an index: <table ARN>/index/<name>
+                table_arn, suffix = resource["Fn::Join"][1]
+                name = table_arn["Fn::GetAtt"][0].rstrip("0123456789ABCDEF") + suffix
+            else:
+                name = resource["Fn::GetAtt"][0].rstrip("0123456789ABCDEF")
+            dynamo.setdefault(name, set()).update(actions)
         elif actions[0].startswith("logs:"):
             assert statement["Resource"]["Fn::GetAtt"][0].startswith(f"{route}Logs")
         else:  # X-Ray: no resource-level permissions exist for these two actions
@@ -280,3 +290,12 @@ def test_cdk_nag_fails_synth_on_a_violation(tmp_path):
         app.synth()
     report = (tmp_path / "validation-report.json").read_text()
     assert "AwsSolutions-L1" in report and "WalletStack/Old" in report
+
+
+def test_wallet_table_indexes_ledger_entries_by_time(template):
+    tables = resources(template, "AWS::DynamoDB::GlobalTable")
+    [wallet_table] = [table for name, table in tables.items() if name.startswith("WalletTable")]
+    [index] = wallet_table["Properties"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "ByTime"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["timeKey", "timeSort"]
+    assert index["Projection"] == {"ProjectionType": "ALL"}

@@ -53,7 +53,9 @@ class InMemoryRepository:
         for write in writes:
             entry = write.entry
             key = (entry.user_id, entry.currency)
-            self.accounts[key] = Account(entry.user_id, entry.currency, entry.balance_after_minor, entry.sequence)
+            self.accounts[key] = Account(
+                entry.user_id, entry.currency, entry.balance_after_minor, entry.sequence, entry.created_at
+            )
             self.entries.setdefault(key, []).append(entry)
         for leg in system_entries:
             partition = system_pk(leg.account, leg.currency, leg.bucket)

@@ -8,7 +8,7 @@ import pytest
 from tests.unit.fakes import InMemoryRepository
 from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, NotFound, ServiceUnavailable
 from wallet.models import Account
-from wallet.service import RetryPolicy, WalletService
+from wallet.service import RetryPolicy, WalletService, parse_instant
 from wallet.settings import Settings
 
 SETTINGS = Settings(wallet_table="Wallet", idempotency_table="Idem")
@@ -318,3 +318,30 @@ def test_fold_leaves_young_legs_alone(service, repository):
     service.transact("k", "u", "1", "credit")
     assert service.fold_system_accounts() == 0  # younger than the in-flight window
     assert repository.checkpoints == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "round_up", "expected"),
+    [
+        ("2026-11-23T10:00:00Z", False, "2026-11-23T10:00:00.000Z"),
+        ("2026-11-23T12:00:00+02:00", False, "2026-11-23T10:00:00.000Z"),
+        ("2026-11-23T10:00:00.1234Z", False, "2026-11-23T10:00:00.123Z"),  # an `at`: an entry at .123 counts
+        ("2026-11-23T10:00:00.1234Z", True, "2026-11-23T10:00:00.124Z"),  # a bound: .123 is before it
+        ("2026-11-23T10:00:00.999500Z", True, "2026-11-23T10:00:01.000Z"),
+    ],
+)
+def test_instants_are_normalised_to_the_entries_millisecond_format(text, round_up, expected):
+    assert parse_instant(text, "at", round_up) == expected
+
+
+def test_an_account_s_entries_never_go_back_in_time_even_if_the_clock_does(repository, clock):
+    times = iter([datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC), datetime(2026, 11, 23, 10, 0, 1, tzinfo=UTC)])
+    service = WalletService(
+        repository, SETTINGS, clock=lambda: next(times), sleep=clock.sleep, monotonic=clock.monotonic
+    )
+
+    first = service.transact("k1", "u", "1", "credit")
+    second = service.transact("k2", "u", "1", "credit")  # this Lambda's clock is 4 s behind
+
+    assert second.entry.created_at == first.entry.created_at == "2026-11-23T10:00:05.000Z"
+    assert second.entry.sequence == 2
