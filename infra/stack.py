@@ -18,6 +18,7 @@ from api.routes import (
     BALANCES,
     HISTORY,
     NOT_FOUND,
+    REVERSAL,
     SYSTEM_ACCOUNTS,
     SYSTEM_BALANCE,
     TRANSACT,
@@ -25,7 +26,7 @@ from api.routes import (
 )
 from infra.bundling import ASSET_EXCLUDES, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
-from infra.tables import BY_TIME_INDEX, IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
+from infra.tables import BY_MOVEMENT_INDEX, BY_TIME_INDEX, IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
 
 SERVICE_NAME = "wallet"
 METRICS_NAMESPACE = "Wallet"
@@ -47,6 +48,11 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
     },
     TRANSFER.name: {
         "wallet": ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
+    },
+    REVERSAL.name: {
+        "wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "wallet-by-movement": ["dynamodb:Query"],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
     SYSTEM_ACCOUNTS.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
@@ -88,8 +94,10 @@ class WalletStack(Stack):
             dynamodb.GlobalSecondaryIndexPropsV2(
                 index_name=index.name,
                 partition_key=dynamodb.Attribute(name=index.partition_key, type=dynamodb.AttributeType.STRING),
-                sort_key=dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING),
-                projection_type=dynamodb.ProjectionType.ALL,
+                sort_key=dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING)
+                if index.sort_key
+                else None,
+                projection_type=dynamodb.ProjectionType(index.projection),
             )
             for index in schema.indexes
         ]
@@ -132,6 +140,7 @@ class WalletStack(Stack):
         resources = {
             "wallet": self.wallet_table.table_arn,
             "wallet-by-time": f"{self.wallet_table.table_arn}/index/{BY_TIME_INDEX.name}",
+            "wallet-by-movement": f"{self.wallet_table.table_arn}/index/{BY_MOVEMENT_INDEX.name}",
             "idempotency": self.idempotency_table.table_arn,
         }
         for resource, actions in _ACCESS[name].items():

@@ -12,11 +12,12 @@ from wallet import repository
 
 @dataclass(frozen=True)
 class IndexSchema:
-    """A global secondary index with string keys, projecting every attribute."""
+    """A global secondary index with string keys."""
 
     name: str
     partition_key: str
-    sort_key: str
+    sort_key: str | None = None
+    projection: str = "ALL"  # or "KEYS_ONLY"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,13 @@ class TableSchema:
 BY_TIME_INDEX = IndexSchema(
     name=repository.BY_TIME_INDEX, partition_key=repository.TIME_KEY, sort_key=repository.TIME_SORT
 )
-WALLET_TABLE = TableSchema(default_name="Wallet", partition_key="PK", sort_key="SK", indexes=(BY_TIME_INDEX,))
+# Applied key records by the id of their movement (movementId): a reversal finds the movement it reverses.
+BY_MOVEMENT_INDEX = IndexSchema(
+    name=repository.BY_MOVEMENT_INDEX, partition_key=repository.MOVEMENT_ID, projection="KEYS_ONLY"
+)
+WALLET_TABLE = TableSchema(
+    default_name="Wallet", partition_key="PK", sort_key="SK", indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX)
+)
 IDEMPOTENCY_TABLE = TableSchema(default_name="WalletIdempotency", partition_key="id", ttl_attribute="expiration")
 TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)
 
@@ -41,7 +48,7 @@ TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)
 def create_table_request(schema: TableSchema, table_name: str) -> dict[str, Any]:
     """boto3 create_table arguments: string keys, on-demand billing."""
     keys = [(schema.partition_key, "HASH")] + ([(schema.sort_key, "RANGE")] if schema.sort_key else [])
-    index_keys = [name for index in schema.indexes for name in (index.partition_key, index.sort_key)]
+    index_keys = [name for index in schema.indexes for name in _keys(index)]
     request: dict[str, Any] = {
         "TableName": table_name,
         "KeySchema": [{"AttributeName": name, "KeyType": kind} for name, kind in keys],
@@ -55,14 +62,18 @@ def create_table_request(schema: TableSchema, table_name: str) -> dict[str, Any]
     return request
 
 
+def _keys(index: IndexSchema) -> list[str]:
+    return [index.partition_key] + ([index.sort_key] if index.sort_key else [])
+
+
 def _index_request(index: IndexSchema) -> dict[str, Any]:
+    kinds = ["HASH", "RANGE"]
     return {
         "IndexName": index.name,
         "KeySchema": [
-            {"AttributeName": index.partition_key, "KeyType": "HASH"},
-            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+            {"AttributeName": name, "KeyType": kind} for name, kind in zip(_keys(index), kinds, strict=False)
         ],
-        "Projection": {"ProjectionType": "ALL"},
+        "Projection": {"ProjectionType": index.projection},
     }
 
 

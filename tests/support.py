@@ -103,6 +103,14 @@ def transfer_event(key: str | None, from_user: str, to_user: str, amount: Any, *
     return with_body("transfer", body)
 
 
+def reversal_event(transaction_id: str, key: str | None, **body: Any) -> dict[str, Any]:
+    """POST /transactions/{transactionId}/reversal; body adds amount, description."""
+    event = with_body("reversal-unknown-transaction", {"idempotentKey": key, **body} if key else body)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/transactions/{transaction_id}/reversal"
+    event["pathParameters"] = {"transactionId": transaction_id}
+    return event
+
+
 def system_event(event_name: str, name: str | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """A sample system-account GET, optionally for another account name or query string."""
     event = copy.deepcopy(load_event(event_name))

@@ -1,4 +1,4 @@
-"""Exactly-once movements over HTTP, shared by POST /transactions and POST /transfers.
+"""Exactly-once movements over HTTP, shared by POST /transactions, /transfers and reversals.
 
 Powertools idempotency is the response cache and in-flight guard (409 while a key is being
 processed). The money itself moves exactly once without it: the service writes the key's permanent
@@ -23,7 +23,7 @@ from pydantic import BaseModel
 import wallet
 from api.errors import json_response, status_and_body
 from api.observability import metrics
-from api.schemas import TransactionResponse, TransferResponse
+from api.schemas import ReversalResponse, TransactionResponse, TransferResponse
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest, UnsupportedMediaType
 from wallet.settings import get_settings
@@ -58,9 +58,15 @@ def one_key(body_key: str | None, header_key: str | None) -> str:
 
 def apply_movement(payload: dict[str, Any]) -> dict[str, Any]:
     """Moves the money; its return value is what Powertools caches for the key."""
-    options = {name: payload[name] for name in ("currency", "description", "metadata")}
     body: BaseModel
     try:
+        if payload["operation"] == "reversal":
+            reversal = wallet.reverse(
+                payload["idempotentKey"], payload["transactionId"], payload["amount"], payload["description"]
+            )
+            body, replayed = ReversalResponse.from_entries(reversal.entries), reversal.replayed
+            return {"status": 201, "body": body.model_dump(), "replayed": replayed}
+        options = {name: payload[name] for name in ("currency", "description", "metadata")}
         if payload["operation"] == "transfer":
             transfer = wallet.transfer(
                 payload["idempotentKey"], payload["fromUserId"], payload["toUserId"], payload["amount"], **options

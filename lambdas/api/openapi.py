@@ -3,7 +3,7 @@
 import json
 
 from api.resolver import build_resolver
-from handlers import balance, balances, history, system_accounts, transact, transfer
+from handlers import balance, balances, history, reversal, system_accounts, transact, transfer
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
@@ -11,7 +11,13 @@ VERSION = "1.0.0"
 
 def openapi_document() -> str:
     app = build_resolver(
-        balance.router, balances.router, transact.router, transfer.router, history.router, system_accounts.router
+        balance.router,
+        balances.router,
+        transact.router,
+        transfer.router,
+        reversal.router,
+        history.router,
+        system_accounts.router,
     )
     schema = app.get_openapi_json_schema(
         title=TITLE,

@@ -24,6 +24,7 @@ BALANCE = RouteSpec("Balance", "GET", "/users/{userId}/balance", "handlers.balan
 BALANCES = RouteSpec("Balances", "GET", "/users/{userId}/balances", "handlers.balances.lambda_handler")
 TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
 TRANSFER = RouteSpec("Transfer", "POST", "/transfers", "handlers.transfer.lambda_handler")
+REVERSAL = RouteSpec("Reversal", "POST", "/transactions/{transactionId}/reversal", "handlers.reversal.lambda_handler")
 HISTORY = RouteSpec("History", "GET", "/users/{userId}/transactions", "handlers.history.lambda_handler")
 SYSTEM_ACCOUNTS = RouteSpec("SystemAccounts", "GET", "/system-accounts", "handlers.system_accounts.lambda_handler")
 SYSTEM_BALANCE = RouteSpec(
@@ -32,5 +33,5 @@ SYSTEM_BALANCE = RouteSpec(
 # Every other method and path: a 404 in the service's error format instead of API Gateway's own.
 NOT_FOUND = RouteSpec("NotFound", "ANY", "$default", "handlers.not_found.lambda_handler")
 
-API_ROUTES = (BALANCE, BALANCES, TRANSACT, TRANSFER, HISTORY, SYSTEM_ACCOUNTS, SYSTEM_BALANCE)
+API_ROUTES = (BALANCE, BALANCES, TRANSACT, TRANSFER, REVERSAL, HISTORY, SYSTEM_ACCOUNTS, SYSTEM_BALANCE)
 ALL_ROUTES = (*API_ROUTES, NOT_FOUND)

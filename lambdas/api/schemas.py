@@ -108,6 +108,16 @@ class TransferRequest(BaseModel):
     metadata: Metadata | None = None
 
 
+class ReversalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: IdempotentKey | None = Field(
+        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
+    )
+    amount: RequestAmount | None = Field(default=None, description="Default: all that is still reversible.")
+    description: Description | None = None
+
+
 class TransactionResponse(BaseModel):
     transactionId: str
     idempotentKey: str
@@ -168,6 +178,50 @@ class TransferResponse(BaseModel):
         )
 
 
+class ReversalEntry(BaseModel):
+    userId: str
+    type: EntryTypeName
+    amount: Money
+    balanceAfter: Money
+    counterparty: str
+    transferId: str | None
+
+
+class ReversalResponse(BaseModel):
+    transactionId: str = Field(description="The reversal's own movement id")
+    reversalOf: str = Field(description="The movement it reverses")
+    idempotentKey: str
+    amount: Money
+    currency: str
+    description: str | None
+    createdAt: str
+    entries: list[ReversalEntry] = Field(description="The reversal's ledger entries (one, or two for a transfer)")
+
+    @classmethod
+    def from_entries(cls, entries: tuple[LedgerEntry, ...]) -> "ReversalResponse":
+        first = entries[0]
+        return cls(
+            transactionId=first.transaction_id,
+            reversalOf=first.reversal_of or "",
+            idempotentKey=first.idempotent_key,
+            amount=format_amount(first.amount_minor, first.scale),
+            currency=first.currency,
+            description=first.description,
+            createdAt=first.created_at,
+            entries=[
+                ReversalEntry(
+                    userId=entry.user_id,
+                    type=entry.type.value,  # type: ignore[arg-type]
+                    amount=format_amount(entry.amount_minor, entry.scale),
+                    balanceAfter=format_amount(entry.balance_after_minor, entry.scale),
+                    counterparty=entry.counterparty,
+                    transferId=entry.transfer_id,
+                )
+                for entry in entries
+            ],
+        )
+
+
 class BalanceResponse(BaseModel):
     userId: str
     balance: Money
@@ -208,6 +262,7 @@ class HistoryItem(BaseModel):
     currency: str
     counterparty: str = Field(description="The system account, or for a transfer the other user.")
     transferId: str | None = Field(description="For transfer_out and transfer_in: the transfer.")
+    reversalOf: str | None = Field(description="For a reversal's entry: the movement it reverses.")
     description: str | None
     metadata: dict[str, str] | None
     createdAt: str
@@ -223,6 +278,7 @@ class HistoryItem(BaseModel):
             currency=entry.currency,
             counterparty=entry.counterparty,
             transferId=entry.transfer_id,
+            reversalOf=entry.reversal_of,
             description=entry.description,
             metadata=entry.metadata,
             createdAt=entry.created_at,
@@ -248,8 +304,8 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     descriptions = {
         400: "Invalid request; nothing was written",
         403: "The caller's identity does not allow this",
-        404: "No such route or system account",
-        409: "Declined debit or transfer, or the key is still in flight",
+        404: "No such route, system account or movement",
+        409: "Declined (insufficient funds, reversal beyond the original), or the key is still in flight",
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from wallet.aws import dynamodb_client
-from wallet.models import Balance, HistoryPage, SystemBalance, TransactionResult, TransferResult
+from wallet.models import Balance, HistoryPage, ReversalResult, SystemBalance, TransactionResult, TransferResult
 from wallet.repository import WalletRepository
 from wallet.service import WalletService
 from wallet.settings import DEFAULT_CURRENCY, get_settings
@@ -40,6 +40,13 @@ def transact(idempotent_key: str, user_id: str, amount: object, type: str, **opt
 def transfer(idempotent_key: str, from_user_id: str, to_user_id: str, amount: object, **options: Any) -> TransferResult:
     """options: currency="USD", description, metadata (dict of str)."""
     return default_service().transfer(idempotent_key, from_user_id, to_user_id, amount, **options)
+
+
+def reverse(
+    idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
+) -> ReversalResult:
+    """Move back all that is left of a movement (or `amount` of it) between its two accounts."""
+    return default_service().reverse(idempotent_key, transaction_id, amount, description)
 
 
 def list_transactions(

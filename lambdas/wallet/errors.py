@@ -33,6 +33,10 @@ class InsufficientFunds(WalletError):
         self.replayed = replayed
 
 
+class ReversalExceedsOriginal(WalletError):
+    """The reversal would move back more than is left of the original movement."""
+
+
 class IdempotencyKeyReused(WalletError):
     """The key was first used with another request (any field, on any route)."""
 

@@ -75,7 +75,20 @@ class TransferCommand:
     operation = "transfer"
 
 
-Command = TransactionCommand | TransferCommand
+@dataclass(frozen=True)
+class ReversalCommand:
+    """A validated reversal of an earlier movement; amount is the normalised text, None for all that is left
+    (its scale is checked once the movement, and so its asset, is known)."""
+
+    idempotent_key: str
+    transaction_id: str
+    amount: str | None
+    description: str | None
+
+    operation = "reversal"
+
+
+Command = TransactionCommand | TransferCommand | ReversalCommand
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,7 @@ class LedgerEntry:
     description: str | None = None
     metadata: dict[str, str] | None = None
     transfer_id: str | None = None
+    reversal_of: str | None = None  # the movement this entry reverses
 
     @property
     def amount(self) -> Decimal:
@@ -136,6 +150,7 @@ class KeyRecord:
     outcome: Outcome
     created_at: str
     entries: tuple[LedgerEntry, ...] = ()
+    reversed_minor: int = 0  # how much of this key's movement later reversals have moved back
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,16 @@ class TransferResult:
     @property
     def transfer_id(self) -> str:
         return self.out_entry.transaction_id
+
+
+@dataclass(frozen=True)
+class ReversalResult:
+    entries: tuple[LedgerEntry, ...]
+    replayed: bool
+
+    @property
+    def transaction_id(self) -> str:
+        return self.entries[0].transaction_id
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Checked at a quiescent moment (no movement in flight):
                 opening balance has exactly one opening leg from the treasury
   per key       an applied key's entries are in the ledger, every ledger entry belongs to its key's
                 record, a declined key moved nothing
+  per reversal  the reversals of a movement add up to what its record says, never more than it moved
   per bucket    a system bucket's checkpoint equals the sum of the legs it has folded
 """
 
@@ -108,6 +109,7 @@ def reconcile(items: Iterable[dict[str, Any]], settings: Settings) -> Report:
     _check_openings(books, settings, report)
     _check_keys(books, report)
     _check_checkpoints(books, report)
+    _check_reversals(books, report)
     _check_totals(books, settings, report)
     return report
 
@@ -214,6 +216,23 @@ def _check_keys(books: _Books, report: Report) -> None:
                 )
     for identity in sorted(in_ledger - recorded):
         report.differences.append(f"key {identity[0]}: ledger entry {identity[1]} has no key record")
+
+
+def _check_reversals(books: _Books, report: Report) -> None:
+    reversed_by_movement: dict[str, int] = defaultdict(int)
+    for record in books.keys:
+        if record.entries and record.entries[0].reversal_of:
+            reversed_by_movement[record.entries[0].reversal_of] += record.entries[0].amount_minor
+    originals = {record.entries[0].transaction_id: record for record in books.keys if record.entries}
+    for movement_id in sorted(set(reversed_by_movement) | {m for m, r in originals.items() if r.reversed_minor}):
+        original, moved_back = originals.get(movement_id), reversed_by_movement.get(movement_id, 0)
+        if original is None:
+            report.differences.append(f"reversal of unknown movement {movement_id}")
+        elif original.reversed_minor != moved_back or moved_back > original.entries[0].amount_minor:
+            report.differences.append(
+                f"movement {movement_id}: {moved_back} reversed, the record says {original.reversed_minor}, "
+                f"of {original.entries[0].amount_minor}"
+            )
 
 
 def _check_checkpoints(books: _Books, report: Report) -> None:

@@ -34,8 +34,10 @@ _RETRYABLE_CODES = {
 ENTRY_SK_PREFIX = "ENTRY#"
 ENTRY_SK_END = "ENTRY$"  # the first sort key after every ENTRY# key ("$" follows "#")
 CHECKPOINT_SK = "CHECKPOINT"  # sorts before ENTRY#, so "SK > ENTRY#..." never reads it
-# The global secondary index of ledger entries by time (infra/tables.py declares it).
+# The global secondary indexes (infra/tables.py declares them): ledger entries by time, and applied
+# key records by the id of the movement they applied.
 BY_TIME_INDEX, TIME_KEY, TIME_SORT = "ByTime", "timeKey", "timeSort"
+BY_MOVEMENT_INDEX, MOVEMENT_ID = "ByMovement", "movementId"
 
 
 class KeyAlreadyUsed(Exception):
@@ -55,6 +57,19 @@ class StaleAccount(Exception):
 
 class WriteContention(Exception):
     """DynamoDB cancelled or throttled the write; retrying the same write is safe."""
+
+
+class ReversalBudgetChanged(Exception):
+    """Another reversal of the same movement committed since its record was read."""
+
+
+@dataclass(frozen=True)
+class ReversalBudget:
+    """Moves an original movement's reversedMinor from `before` to `after` (only if still at `before`)."""
+
+    original_key: str
+    before: int
+    after: int
 
 
 @dataclass(frozen=True)
@@ -199,23 +214,72 @@ class WalletRepository:
     # --- movements -----------------------------------------------------------------------------
 
     def commit(
-        self, key_record: KeyRecord, writes: Sequence[AccountWrite], system_entries: Sequence[SystemEntry]
+        self,
+        key_record: KeyRecord,
+        writes: Sequence[AccountWrite],
+        system_entries: Sequence[SystemEntry],
+        budget: ReversalBudget | None = None,
     ) -> None:
-        """One transaction: the key's record, every balance and its ledger entry, every system leg.
+        """One transaction: the key's record, every balance and its ledger entry, every system leg, and for
+        a reversal the original's reversed amount.
 
         Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if a balance moved since it
-        was read, WriteContention if DynamoDB cancelled the transaction for a transient reason.
+        was read, ReversalBudgetChanged if another reversal of the original committed meanwhile,
+        WriteContention if DynamoDB cancelled the transaction for a transient reason.
         """
         items: list[dict[str, Any]] = [{"Put": self._put_key_record(key_record)}]
         items += [{"Update": self._balance_update(write)} for write in writes]
         items += [{"Put": self._put_new(entry_item(write.entry))} for write in writes]
         items += [{"Put": self._put_new(_system_entry_item(entry))} for entry in system_entries]
+        if budget is not None:
+            items.append({"Update": self._budget_update(budget)})
         try:
             self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            self._raise_cancellation(error, writes)
+            self._raise_cancellation(error, writes, with_budget=budget is not None)
+
+    def _budget_update(self, budget: ReversalBudget) -> dict[str, Any]:
+        values = {":after": _n(budget.after), ":applied": _s("APPLIED")}
+        condition = "outcome = :applied AND "
+        if budget.before == 0:
+            condition += "attribute_not_exists(reversedMinor)"
+        else:
+            condition += "reversedMinor = :before"
+            values[":before"] = _n(budget.before)
+        return {
+            "TableName": self._table,
+            "Key": {"PK": _s(key_pk(budget.original_key)), "SK": _s("TXKEY")},
+            "UpdateExpression": "SET reversedMinor = :after",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+
+    def get_key_record(self, idempotent_key: str) -> KeyRecord | None:
+        item = self._call(
+            "get_item",
+            TableName=self._table,
+            Key={"PK": _s(key_pk(idempotent_key)), "SK": _s("TXKEY")},
+            ConsistentRead=True,
+        ).get("Item")
+        return key_record_from_item(item) if item else None
+
+    def find_movement(self, transaction_id: str) -> KeyRecord | None:
+        """The applied key record whose movement has this id (the index finds it within moments of its
+        commit; the record itself is then read strongly consistent)."""
+        response = self._call(
+            "query",
+            TableName=self._table,
+            IndexName=BY_MOVEMENT_INDEX,
+            KeyConditionExpression="movementId = :id",
+            ExpressionAttributeValues={":id": _s(transaction_id)},
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        if not items:
+            return None
+        return self.get_key_record(items[0]["PK"]["S"].removeprefix("TXKEY#"))
 
     def record_declined(self, record: KeyRecord) -> None:
         """Make a decline the permanent answer for its key; KeyAlreadyUsed if it has one."""
@@ -226,13 +290,15 @@ class WalletRepository:
                 raise
             raise KeyAlreadyUsed(key_record_from_item(error.response["Item"])) from error
 
-    def _raise_cancellation(self, error: ClientError, writes: Sequence[AccountWrite]) -> None:
+    def _raise_cancellation(self, error: ClientError, writes: Sequence[AccountWrite], with_budget: bool) -> None:
         reasons = error.response.get("CancellationReasons", [])
         codes = [reason.get("Code") for reason in reasons]
         if codes and codes[0] == "ConditionalCheckFailed":
             raise KeyAlreadyUsed(key_record_from_item(reasons[0]["Item"])) from error
         if any(code in _RETRYABLE_CODES for code in codes):
             raise WriteContention() from error
+        if with_budget and codes and codes[-1] == "ConditionalCheckFailed":  # the budget update is last
+            raise ReversalBudgetChanged() from error
         stale: dict[AccountKey, Account | None] = {}
         for index, write in enumerate(writes):
             balance_reason = reasons[1 + index] if 1 + index < len(reasons) else {}
@@ -410,6 +476,8 @@ def entry_item(entry: LedgerEntry) -> dict[str, Any]:
         item["metadata"] = {"M": {name: _s(value) for name, value in entry.metadata.items()}}
     if entry.transfer_id is not None:
         item["transferId"] = _s(entry.transfer_id)
+    if entry.reversal_of is not None:
+        item["reversalOf"] = _s(entry.reversal_of)
     return item
 
 
@@ -429,6 +497,7 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         description=_optional_text(item, "description"),
         metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
         transfer_id=_optional_text(item, "transferId"),
+        reversal_of=_optional_text(item, "reversalOf"),
     )
 
 
@@ -481,6 +550,7 @@ def _key_record_item(record: KeyRecord) -> dict[str, Any]:
     }
     if record.entries:
         item["entries"] = {"L": [{"M": entry_item(entry)} for entry in record.entries]}
+        item[MOVEMENT_ID] = _s(record.entries[0].transaction_id)
     return item
 
 
@@ -491,4 +561,5 @@ def key_record_from_item(item: dict[str, Any]) -> KeyRecord:
         outcome=Outcome(item["outcome"]["S"]),
         created_at=item["createdAt"]["S"],
         entries=tuple(entry_from_item(entry["M"]) for entry in item.get("entries", {}).get("L", [])),
+        reversed_minor=int(item.get("reversedMinor", {}).get("N", "0")),
     )

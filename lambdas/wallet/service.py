@@ -15,9 +15,17 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, NotFound, ServiceUnavailable
+from wallet.errors import (
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidRequest,
+    NotFound,
+    ReversalExceedsOriginal,
+    ServiceUnavailable,
+)
 from wallet.models import (
     Account,
     AccountKey,
@@ -28,6 +36,8 @@ from wallet.models import (
     KeyRecord,
     LedgerEntry,
     Outcome,
+    ReversalCommand,
+    ReversalResult,
     SystemBalance,
     SystemEntry,
     TransactionCommand,
@@ -36,12 +46,14 @@ from wallet.models import (
     TransferResult,
     canonical_json,
 )
-from wallet.money import InvalidAmount, format_amount, parse_amount, to_decimal
+from wallet.money import MAX_SCALE, InvalidAmount, amount_text, format_amount, parse_amount, to_decimal
 from wallet.repository import (
     ENTRY_SK_PREFIX,
     AccountWrite,
     Checkpoint,
     KeyAlreadyUsed,
+    ReversalBudget,
+    ReversalBudgetChanged,
     StaleAccount,
     WalletRepository,
     WriteContention,
@@ -88,6 +100,15 @@ class _Plan:
 
     writes: tuple[AccountWrite, ...]
     system_entries: tuple[SystemEntry, ...] = field(default=())
+    budget: ReversalBudget | None = None
+
+
+@dataclass(frozen=True)
+class _Planner:
+    """The accounts a movement reads and how it plans an attempt from them."""
+
+    account_keys: list[AccountKey]
+    plan: Callable[[dict[AccountKey, Account], str, str], _Plan | None]
 
 
 def utc_now() -> datetime:
@@ -262,6 +283,14 @@ class WalletService:
 
     def payload(self, command: Command) -> dict[str, Any]:
         """The command as JSON-ready strings with every default applied: what a key is compared on."""
+        if isinstance(command, ReversalCommand):
+            return {
+                "operation": command.operation,
+                "idempotentKey": command.idempotent_key,
+                "transactionId": command.transaction_id,
+                "amount": command.amount,
+                "description": command.description,
+            }
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         common = {
             "operation": command.operation,
@@ -297,46 +326,139 @@ class WalletService:
         return self.execute_transfer(self.transfer_command(idempotent_key, from_user_id, to_user_id, amount, **options))
 
     def execute_transaction(self, command: TransactionCommand) -> TransactionResult:
-        asset = self._settings.asset(command.currency)
-        account_key = (command.user_id, command.currency)
-        signed = command.type.sign * command.amount_minor
-
-        def plan(accounts: dict[AccountKey, Account], transaction_id: str, now: str) -> _Plan | None:
-            account = accounts[account_key]
-            if account.balance_minor + signed < 0:
-                return None
-            entry = self._entry(command, account, asset, command.type, transaction_id, now, command.counterparty)
-            system_leg = self._system_entry(
-                command, command.counterparty, -signed, transaction_id, "movement", command.user_id, now
-            )
-            return _Plan(
-                writes=(AccountWrite(entry, account.version),),
-                system_entries=(system_leg, *self._opening(command, account, asset, transaction_id, now)),
-            )
-
-        entries, replayed = self._commit(command, [account_key], plan)
+        entries, replayed = self._commit(command, self._movement_plan(command))
         return TransactionResult(entry=entries[0], replayed=replayed)
 
     def execute_transfer(self, command: TransferCommand) -> TransferResult:
+        entries, replayed = self._commit(command, self._movement_plan(command))
+        return TransferResult(out_entry=entries[0], in_entry=entries[1], replayed=replayed)
+
+    def reversal_command(
+        self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
+    ) -> ReversalCommand:
+        """Validate a reversal; amount None means all that is still reversible."""
+        if not isinstance(transaction_id, str) or not 1 <= len(transaction_id) <= 64:
+            raise InvalidRequest("transactionId must be the id of a movement")
+        text = None
+        if amount is not None:
+            try:  # only the form here: the scale is the original's asset's, checked once it is known
+                parse_amount(amount, MAX_SCALE, "any asset")
+                text = format(Decimal(amount_text(amount)).normalize(), "f")
+            except InvalidAmount as error:
+                raise InvalidRequest(str(error)) from None
+        return ReversalCommand(_checked_key(idempotent_key), transaction_id, text, _checked_description(description))
+
+    def reverse(
+        self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
+    ) -> ReversalResult:
+        """Move money back between the two accounts of an earlier movement, once per key; all reversals of
+        one movement together never move back more than it moved."""
+        return self.execute_reversal(self.reversal_command(idempotent_key, transaction_id, amount, description))
+
+    def execute_reversal(self, command: ReversalCommand) -> ReversalResult:
+        earlier = self._repository.get_key_record(command.idempotent_key)
+        if earlier is not None:  # this key has its answer already, whatever is left to reverse now
+            return ReversalResult(*self._replay(command, canonical_json(self.payload(command)), earlier))
+        deadline = self._monotonic() + self._retry.max_seconds
+        while True:
+            original = self._repository.find_movement(command.transaction_id)
+            if original is None or original.outcome is not Outcome.APPLIED:
+                raise NotFound(f"No movement with transactionId {command.transaction_id!r}.")
+            try:
+                return ReversalResult(*self._reverse(command, original))
+            except ReversalBudgetChanged:  # another reversal of this movement committed: read what is left
+                if self._monotonic() > deadline:
+                    raise ServiceUnavailable(
+                        "The movement is being reversed concurrently; retry with the same idempotency key."
+                    ) from None
+
+    def _reverse(self, command: ReversalCommand, original: KeyRecord) -> tuple[tuple[LedgerEntry, ...], bool]:
+        first = original.entries[0]
+        if first.reversal_of is not None:
+            raise InvalidRequest("A reversal cannot itself be reversed; make a new movement instead.")
+        asset = self._settings.asset(first.currency)
+        left = first.amount_minor - original.reversed_minor
+        amount = _checked_amount(command.amount, asset) if command.amount is not None else left
+        if left == 0 or amount > left:
+            raise ReversalExceedsOriginal(
+                f"Only {format_amount(left, asset.scale)} {asset.code} of this movement is left to reverse."
+            )
+        inner: TransactionCommand | TransferCommand
+        if first.type is EntryType.TRANSFER_OUT:  # back from the receiver to the sender
+            inner = TransferCommand(
+                command.idempotent_key, first.counterparty, first.user_id, amount, asset.code, command.description, None
+            )
+        else:  # a credit is undone by a debit to the same system account, and the other way round
+            kind = EntryType.DEBIT if first.type is EntryType.CREDIT else EntryType.CREDIT
+            inner = TransactionCommand(
+                command.idempotent_key,
+                first.user_id,
+                kind,
+                amount,
+                asset.code,
+                first.counterparty,
+                command.description,
+                None,
+            )
+        budget = ReversalBudget(original.idempotent_key, original.reversed_minor, original.reversed_minor + amount)
+        message = f"Reversing {format_amount(amount, asset.scale)} {asset.code} exceeds the available balance."
+        return self._commit(
+            command, self._movement_plan(inner, reversal_of=first.transaction_id, budget=budget), message
+        )
+
+    def _movement_plan(
+        self,
+        command: TransactionCommand | TransferCommand,
+        reversal_of: str | None = None,
+        budget: ReversalBudget | None = None,
+    ) -> "_Planner":
+        """What one attempt at a credit, debit or transfer writes, given the balances read; None to decline."""
         asset = self._settings.asset(command.currency)
+
+        def entry(account: Account, kind: EntryType, transaction_id: str, now: str, counterparty: str) -> LedgerEntry:
+            return self._entry(command, account, asset, kind, transaction_id, now, counterparty, reversal_of)
+
+        if isinstance(command, TransactionCommand):
+            key = (command.user_id, command.currency)
+            signed = command.type.sign * command.amount_minor
+
+            def plan(accounts: dict[AccountKey, Account], transaction_id: str, now: str) -> _Plan | None:
+                account = accounts[key]
+                if account.balance_minor + signed < 0:
+                    return None
+                leg = self._system_entry(
+                    command, command.counterparty, -signed, transaction_id, "movement", command.user_id, now
+                )
+                return _Plan(
+                    writes=(
+                        AccountWrite(
+                            entry(account, command.type, transaction_id, now, command.counterparty), account.version
+                        ),
+                    ),
+                    system_entries=(leg, *self._opening(command, account, asset, transaction_id, now)),
+                    budget=budget,
+                )
+
+            return _Planner([key], plan)
+
         source_key, target_key = (command.from_user_id, command.currency), (command.to_user_id, command.currency)
 
-        def plan(accounts: dict[AccountKey, Account], transfer_id: str, now: str) -> _Plan | None:
+        def transfer_plan(accounts: dict[AccountKey, Account], transfer_id: str, now: str) -> _Plan | None:
             source, target = accounts[source_key], accounts[target_key]
             if source.balance_minor < command.amount_minor:
                 return None
-            out_entry = self._entry(command, source, asset, EntryType.TRANSFER_OUT, transfer_id, now, target.user_id)
-            in_entry = self._entry(command, target, asset, EntryType.TRANSFER_IN, transfer_id, now, source.user_id)
+            out_entry = entry(source, EntryType.TRANSFER_OUT, transfer_id, now, target.user_id)
+            in_entry = entry(target, EntryType.TRANSFER_IN, transfer_id, now, source.user_id)
             return _Plan(
                 writes=(AccountWrite(out_entry, source.version), AccountWrite(in_entry, target.version)),
                 system_entries=(
                     *self._opening(command, source, asset, transfer_id, now),
                     *self._opening(command, target, asset, transfer_id, now),
                 ),
+                budget=budget,
             )
 
-        entries, replayed = self._commit(command, [source_key, target_key], plan)
-        return TransferResult(out_entry=entries[0], in_entry=entries[1], replayed=replayed)
+        return _Planner([source_key, target_key], transfer_plan)
 
     def fold_system_accounts(self, min_age_seconds: float = FOLD_MIN_AGE_SECONDS) -> int:
         """Fold every system bucket's legs older than min_age_seconds into its checkpoint, so balance
@@ -360,14 +482,12 @@ class WalletService:
     # --- internals -----------------------------------------------------------------------------
 
     def _commit(
-        self,
-        command: Command,
-        account_keys: Sequence[AccountKey],
-        plan: Callable[[dict[AccountKey, Account], str, str], _Plan | None],
+        self, command: Command, planner: "_Planner", decline_message: str | None = None
     ) -> tuple[tuple[LedgerEntry, ...], bool]:
         """Plan against the balances read, commit, and retry lost races until the deadline.
 
         Returns the entries written (or first written for the key) and whether this was a replay."""
+        account_keys, plan = planner.account_keys, planner.plan
         request = canonical_json(self.payload(command))
         accounts = self._accounts(account_keys)
         deadline = self._monotonic() + self._retry.max_seconds
@@ -378,11 +498,11 @@ class WalletService:
             now = max(timestamp(self._clock()), *(accounts[key].updated_at for key in account_keys))
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
-                return self._decline(command, request, now)
+                return self._decline(command, request, now, decline_message or self._decline_message(command))
             entries = tuple(write.entry for write in attempt_plan.writes)
             record = KeyRecord(command.idempotent_key, request, Outcome.APPLIED, now, entries)
             try:
-                self._repository.commit(record, attempt_plan.writes, attempt_plan.system_entries)
+                self._repository.commit(record, attempt_plan.writes, attempt_plan.system_entries, attempt_plan.budget)
                 return entries, False
             except KeyAlreadyUsed as used:
                 return self._replay(command, request, used.record)
@@ -408,13 +528,14 @@ class WalletService:
 
     def _entry(
         self,
-        command: Command,
+        command: TransactionCommand | TransferCommand,
         account: Account,
         asset: Asset,
         entry_type: EntryType,
         transaction_id: str,
         now: str,
         counterparty: str,
+        reversal_of: str | None = None,
     ) -> LedgerEntry:
         return LedgerEntry(
             transaction_id=transaction_id,
@@ -431,10 +552,18 @@ class WalletService:
             description=command.description,
             metadata=command.metadata,
             transfer_id=transaction_id if isinstance(command, TransferCommand) else None,
+            reversal_of=reversal_of,
         )
 
     def _system_entry(
-        self, command: Command, account: str, amount_minor: int, transaction_id: str, leg: str, user_id: str, now: str
+        self,
+        command: TransactionCommand | TransferCommand,
+        account: str,
+        amount_minor: int,
+        transaction_id: str,
+        leg: str,
+        user_id: str,
+        now: str,
     ) -> SystemEntry:
         return SystemEntry(
             account=account,
@@ -450,7 +579,12 @@ class WalletService:
         )
 
     def _opening(
-        self, command: Command, account: Account, asset: Asset, transaction_id: str, now: str
+        self,
+        command: TransactionCommand | TransferCommand,
+        account: Account,
+        asset: Asset,
+        transaction_id: str,
+        now: str,
     ) -> tuple[SystemEntry, ...]:
         """The treasury issues a user's opening balance in the transaction that first writes the account."""
         if account.version > 0 or asset.opening_minor == 0:
@@ -470,12 +604,12 @@ class WalletService:
             for key in keys
         }
 
-    def _decline(self, command: Command, request: str, now: str) -> tuple[tuple[LedgerEntry, ...], bool]:
+    def _decline(self, command: Command, request: str, now: str, message: str) -> tuple[tuple[LedgerEntry, ...], bool]:
         try:
             self._repository.record_declined(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
         except KeyAlreadyUsed as used:
             return self._replay(command, request, used.record)
-        raise InsufficientFunds(self._decline_message(command))
+        raise InsufficientFunds(message)
 
     def _replay(self, command: Command, request: str, record: KeyRecord) -> tuple[tuple[LedgerEntry, ...], bool]:
         if record.request != request:
@@ -485,6 +619,8 @@ class WalletService:
         return record.entries, True
 
     def _decline_message(self, command: Command) -> str:
+        if isinstance(command, ReversalCommand):
+            return "The reversal exceeds the available balance."
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         kind = "transfer" if isinstance(command, TransferCommand) else "debit"
         return f"A {kind} of {amount} {command.currency} exceeds the available balance."

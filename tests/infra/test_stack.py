@@ -141,6 +141,24 @@ def _logical_id(template, kind, prefix):
                 },
             },
         ),
+        (
+            "Reversal",
+            {
+                "WalletTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                },
+                "WalletTable/index/ByMovement": {"dynamodb:Query"},
+                "IdempotencyTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                },
+            },
+        ),
         ("SystemAccounts", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
         ("SystemBalance", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
         ("NotFound", {}),
@@ -295,7 +313,10 @@ def test_cdk_nag_fails_synth_on_a_violation(tmp_path):
 def test_wallet_table_indexes_ledger_entries_by_time(template):
     tables = resources(template, "AWS::DynamoDB::GlobalTable")
     [wallet_table] = [table for name, table in tables.items() if name.startswith("WalletTable")]
-    [index] = wallet_table["Properties"]["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "ByTime"
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["timeKey", "timeSort"]
-    assert index["Projection"] == {"ProjectionType": "ALL"}
+    by_time, by_movement = wallet_table["Properties"]["GlobalSecondaryIndexes"]
+    assert by_time["IndexName"] == "ByTime"
+    assert [key["AttributeName"] for key in by_time["KeySchema"]] == ["timeKey", "timeSort"]
+    assert by_time["Projection"] == {"ProjectionType": "ALL"}
+    assert by_movement["IndexName"] == "ByMovement"
+    assert [key["AttributeName"] for key in by_movement["KeySchema"]] == ["movementId"]
+    assert by_movement["Projection"] == {"ProjectionType": "KEYS_ONLY"}

@@ -6,8 +6,16 @@ import copy
 
 import pytest
 
-from handlers import balance, balances, history, system_accounts, transact, transfer
-from tests.support import invoke, system_event, transaction_event, transfer_event, unique, user_event
+from handlers import balance, balances, history, reversal, system_accounts, transact, transfer
+from tests.support import (
+    invoke,
+    reversal_event,
+    system_event,
+    transaction_event,
+    transfer_event,
+    unique,
+    user_event,
+)
 from wallet.settings import ConfigurationError, get_settings
 
 ADMIN_SCOPE = "wallet/admin"
@@ -72,6 +80,18 @@ def test_a_user_cannot_create_money_or_pick_a_counterparty(jwt_mode, store, even
 
     assert result.status == 403 and result.body["error"]["code"] == "FORBIDDEN"
     assert store.user_items(user) == [] and store.key_record(key) is None
+
+
+def test_a_user_cannot_reverse_even_its_own_movement(jwt_mode, store):
+    user, key = unique("me"), unique("r")
+    debit = invoke(transact, as_subject(transaction_event(unique("k"), user, "5.00", "debit"), user)).body
+    event = reversal_event(debit["transactionId"], key)
+
+    refused = invoke(reversal, as_subject(event, user))
+    allowed = invoke(reversal, as_subject(event, "ops", scopes=[ADMIN_SCOPE]))
+
+    assert refused.status == 403 and refused.body["error"]["code"] == "FORBIDDEN"
+    assert allowed.status == 201 and store.balance(user) == 100
 
 
 def test_system_accounts_need_the_admin_scope(jwt_mode):

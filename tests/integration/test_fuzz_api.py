@@ -20,6 +20,7 @@ SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "d
 OPERATIONS = [
     ("/transactions", "POST", 400),
     ("/transfers", "POST", 300),
+    ("/transactions/{transactionId}/reversal", "POST", 60),
     ("/users/{userId}/balance", "GET", 200),
     ("/users/{userId}/balances", "GET", 100),
     ("/users/{userId}/transactions", "GET", 200),

@@ -1,6 +1,7 @@
 """An in-memory WalletRepository with the same contract as the DynamoDB one, plus scripted faults."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from wallet.models import Account, AccountKey, KeyRecord, LedgerEntry, SystemEntry
 from wallet.repository import (
@@ -8,6 +9,8 @@ from wallet.repository import (
     AccountWrite,
     Checkpoint,
     KeyAlreadyUsed,
+    ReversalBudget,
+    ReversalBudgetChanged,
     StaleAccount,
     WriteContention,
     system_entry_sk,
@@ -30,7 +33,11 @@ class InMemoryRepository:
         return {key: self.accounts[key] for key in keys if key in self.accounts}
 
     def commit(
-        self, key_record: KeyRecord, writes: Sequence[AccountWrite], system_entries: Sequence[SystemEntry]
+        self,
+        key_record: KeyRecord,
+        writes: Sequence[AccountWrite],
+        system_entries: Sequence[SystemEntry],
+        budget: ReversalBudget | None = None,
     ) -> None:
         self.commit_calls += 1
         if self.before_commit:
@@ -49,6 +56,11 @@ class InMemoryRepository:
                 stale[key] = current
         if stale:
             raise StaleAccount(stale)
+        if budget is not None:
+            original = self.keys[budget.original_key]
+            if original.reversed_minor != budget.before:
+                raise ReversalBudgetChanged()
+            self.keys[budget.original_key] = replace(original, reversed_minor=budget.after)
         self.keys[key_record.idempotent_key] = key_record
         for write in writes:
             entry = write.entry
@@ -65,6 +77,19 @@ class InMemoryRepository:
         if record.idempotent_key in self.keys:
             raise KeyAlreadyUsed(self.keys[record.idempotent_key])
         self.keys[record.idempotent_key] = record
+
+    def get_key_record(self, idempotent_key: str) -> KeyRecord | None:
+        return self.keys.get(idempotent_key)
+
+    def find_movement(self, transaction_id: str) -> KeyRecord | None:
+        return next(
+            (
+                record
+                for record in self.keys.values()
+                if record.entries and record.entries[0].transaction_id == transaction_id
+            ),
+            None,
+        )
 
     def list_entries(self, user_id, currency, limit, before_sequence):
         entries = sorted(self.entries.get((user_id, currency), []), key=lambda entry: -entry.sequence)

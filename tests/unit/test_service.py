@@ -1,12 +1,20 @@
 """Wallet rules with an in-memory repository: fast, offline, with scripted races and faults."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from tests.unit.fakes import InMemoryRepository
-from wallet.errors import IdempotencyKeyReused, InsufficientFunds, InvalidRequest, NotFound, ServiceUnavailable
+from wallet.errors import (
+    IdempotencyKeyReused,
+    InsufficientFunds,
+    InvalidRequest,
+    NotFound,
+    ReversalExceedsOriginal,
+    ServiceUnavailable,
+)
 from wallet.models import Account
 from wallet.service import RetryPolicy, WalletService, parse_instant
 from wallet.settings import Settings
@@ -345,3 +353,37 @@ def test_an_account_s_entries_never_go_back_in_time_even_if_the_clock_does(repos
 
     assert second.entry.created_at == first.entry.created_at == "2026-11-23T10:00:05.000Z"
     assert second.entry.sequence == 2
+
+
+def test_reversals_of_one_movement_add_up_to_at_most_the_movement(service, repository):
+    debit = service.transact("d", "u", "10.00", "debit")
+
+    part = service.reverse("r1", debit.entry.transaction_id, "4")
+    rest = service.reverse("r2", debit.entry.transaction_id)
+    with pytest.raises(ReversalExceedsOriginal):
+        service.reverse("r3", debit.entry.transaction_id, "0.01")
+
+    assert (part.entries[0].type.value, part.entries[0].balance_after) == ("credit", Decimal("94.00"))
+    assert rest.entries[0].amount == Decimal("6.00") and rest.entries[0].reversal_of == debit.entry.transaction_id
+    assert repository.keys["d"].reversed_minor == 1000
+    assert service.reverse("r1", debit.entry.transaction_id, "4.00").replayed  # same request, normalised
+
+
+def test_a_reversal_that_lost_the_race_rereads_what_is_left(service, repository):
+    debit = service.transact("d", "u", "10.00", "debit")
+
+    def concurrent_reversal():
+        repository.keys["d"] = replace(repository.keys["d"], reversed_minor=900)
+
+    repository.before_commit = concurrent_reversal
+    with pytest.raises(ReversalExceedsOriginal, match=r"Only 1\.00 USD"):
+        service.reverse("r", debit.entry.transaction_id, "2")
+
+
+def test_unknown_movements_and_reversals_of_reversals_are_refused(service):
+    with pytest.raises(NotFound):
+        service.reverse("r", "no-such-movement")
+    credit = service.transact("c", "u", "1", "credit")
+    undo = service.reverse("r", credit.entry.transaction_id)
+    with pytest.raises(InvalidRequest, match="cannot itself be reversed"):
+        service.reverse("r2", undo.transaction_id)

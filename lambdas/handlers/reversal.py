@@ -1,0 +1,59 @@
+"""POST /transactions/{transactionId}/reversal: move (part of) an earlier movement back, once per key."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import wallet
+from api.auth import require_admin
+from api.movements import idempotency_config, move_once, one_key, require_json
+from api.observability import logger, metrics, tracer
+from api.resolver import build_resolver
+from api.routes import REVERSAL
+from api.schemas import ReversalRequest, ReversalResponse, error_responses
+from wallet.settings import get_settings
+from wallet.validation import IDEMPOTENT_KEY_PATTERN
+
+router = APIGatewayHttpRouter()
+
+
+@router.route(
+    REVERSAL.resolver_path,
+    method=REVERSAL.method,
+    summary="Reverse a credit, debit, transfer or hold capture, in full or in part, once per idempotency key",
+    responses={
+        201: {
+            "description": "The reversal's movement, or its replay with header Idempotent-Replayed: true",
+            "content": {"application/json": {"model": ReversalResponse}},
+        },
+        **error_responses(400, 403, 404, 409, 413, 415, 422, 503),
+    },
+)
+# No return annotation: this route answers 201 or 409; the responses above document both.
+def create_reversal(
+    transactionId: Annotated[str, Path(max_length=64)],
+    request: Annotated[ReversalRequest, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)] = None,
+):
+    require_json(router.current_event)
+    require_admin(router.current_event, "Reversing a movement")
+    service = wallet.default_service()
+    command = service.reversal_command(
+        one_key(request.idempotentKey, idempotency_key), transactionId, request.amount, request.description
+    )
+    return move_once(service.payload(command), ReversalResponse, "Reversals")
+
+
+app = build_resolver(router)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
+    idempotency_config.register_lambda_context(context)  # before the idempotent call, every invocation
+    return app.resolve(event, context)
