@@ -16,13 +16,18 @@ from api.routes import (
     ALL_ROUTES,
     BALANCE,
     BALANCES,
+    CAPTURE_HOLD,
+    GET_HOLD,
     HISTORY,
     NOT_FOUND,
+    PLACE_HOLD,
     REVERSAL,
     SYSTEM_ACCOUNTS,
     SYSTEM_BALANCE,
     TRANSACT,
     TRANSFER,
+    USER_HOLDS,
+    VOID_HOLD,
 )
 from infra.bundling import ASSET_EXCLUDES, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
@@ -55,6 +60,20 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
         "wallet-by-movement": ["dynamodb:Query"],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
+    PLACE_HOLD.name: {
+        "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
+    },
+    CAPTURE_HOLD.name: {
+        "wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
+    },
+    VOID_HOLD.name: {
+        "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "idempotency": _IDEMPOTENCY_ACTIONS,
+    },
+    GET_HOLD.name: {"wallet": ["dynamodb:GetItem"]},
+    USER_HOLDS.name: {"wallet-by-time": ["dynamodb:Query"]},
     SYSTEM_ACCOUNTS.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
     SYSTEM_BALANCE.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
     NOT_FOUND.name: {},

@@ -13,6 +13,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from wallet.errors import (
     Forbidden,
+    HoldExpired,
+    HoldNotFound,
+    HoldNotPending,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InsufficientFunds,
@@ -31,6 +34,9 @@ _HTTP: dict[type[WalletError], tuple[int, str]] = {
     InvalidRequest: (400, "VALIDATION_ERROR"),
     Forbidden: (403, "FORBIDDEN"),
     NotFound: (404, "NOT_FOUND"),
+    HoldNotFound: (404, "HOLD_NOT_FOUND"),
+    HoldNotPending: (409, "HOLD_NOT_PENDING"),
+    HoldExpired: (409, "HOLD_EXPIRED"),
     InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
     IdempotencyKeyInUse: (409, "IDEMPOTENCY_KEY_IN_USE"),
     ReversalExceedsOriginal: (409, "REVERSAL_EXCEEDS_ORIGINAL"),

@@ -1,4 +1,4 @@
-"""Exactly-once movements over HTTP, shared by POST /transactions, /transfers and reversals.
+"""Exactly-once operations over HTTP, shared by transactions, transfers, reversals and holds.
 
 Powertools idempotency is the response cache and in-flight guard (409 while a key is being
 processed). The money itself moves exactly once without it: the service writes the key's permanent
@@ -23,9 +23,10 @@ from pydantic import BaseModel
 import wallet
 from api.errors import json_response, status_and_body
 from api.observability import metrics
-from api.schemas import ReversalResponse, TransactionResponse, TransferResponse
+from api.schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest, UnsupportedMediaType
+from wallet.models import HoldResult
 from wallet.settings import get_settings
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -59,7 +60,12 @@ def one_key(body_key: str | None, header_key: str | None) -> str:
 def apply_movement(payload: dict[str, Any]) -> dict[str, Any]:
     """Moves the money; its return value is what Powertools caches for the key."""
     body: BaseModel
+    operation = payload["operation"]
     try:
+        if operation in ("hold", "capture", "void"):
+            held = _hold_operation(payload)
+            body = HoldResponse.from_hold(held.hold, held.as_of_ms)
+            return {"status": 201 if operation == "hold" else 200, "body": body.model_dump(), "replayed": held.replayed}
         if payload["operation"] == "reversal":
             reversal = wallet.reverse(
                 payload["idempotentKey"], payload["transactionId"], payload["amount"], payload["description"]
@@ -88,6 +94,29 @@ def apply_movement(payload: dict[str, Any]) -> dict[str, Any]:
     return {"status": 201, "body": body.model_dump(), "replayed": replayed}
 
 
+def _hold_operation(payload: dict[str, Any]) -> HoldResult:
+    key, operation = payload["idempotentKey"], payload["operation"]
+    if operation == "hold":
+        return wallet.place_hold(
+            key,
+            payload["userId"],
+            payload["amount"],
+            currency=payload["currency"],
+            expires_in_seconds=payload["expiresInSeconds"],
+            description=payload["description"],
+            metadata=payload["metadata"],
+        )
+    if operation == "capture":
+        return wallet.capture_hold(
+            key,
+            payload["holdId"],
+            payload["amount"],
+            counterparty=payload["counterparty"],
+            to_user_id=payload["toUserId"],
+        )
+    return wallet.void_hold(key, payload["holdId"])
+
+
 @lru_cache(maxsize=1)
 def apply_once() -> Any:
     """apply_movement behind Powertools idempotency; built on first use so importing reads no settings."""
@@ -107,7 +136,7 @@ def move_once(payload: dict[str, Any], success_model: type[BaseModel], kind: str
     metrics.add_metric(name=_metric_name(outcome, kind), unit=MetricUnit.Count, value=1)
     headers = {REPLAYED_HEADER: "true"} if outcome["replayed"] else None
     body = outcome["body"]
-    if outcome["status"] == 201:  # the cache keeps keys sorted: rebuild so first and replayed bodies match
+    if outcome["status"] in (200, 201):  # the cache keeps keys sorted: rebuild so every answer reads alike
         body = success_model.model_validate(body).model_dump()
     return json_response(outcome["status"], body, headers)
 

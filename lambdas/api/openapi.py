@@ -3,7 +3,7 @@
 import json
 
 from api.resolver import build_resolver
-from handlers import balance, balances, history, reversal, system_accounts, transact, transfer
+from handlers import balance, balances, history, holds, reversal, system_accounts, transact, transfer
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
@@ -16,6 +16,7 @@ def openapi_document() -> str:
         transact.router,
         transfer.router,
         reversal.router,
+        holds.router,
         history.router,
         system_accounts.router,
     )

@@ -25,6 +25,11 @@ BALANCES = RouteSpec("Balances", "GET", "/users/{userId}/balances", "handlers.ba
 TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
 TRANSFER = RouteSpec("Transfer", "POST", "/transfers", "handlers.transfer.lambda_handler")
 REVERSAL = RouteSpec("Reversal", "POST", "/transactions/{transactionId}/reversal", "handlers.reversal.lambda_handler")
+PLACE_HOLD = RouteSpec("PlaceHold", "POST", "/holds", "handlers.holds.lambda_handler")
+GET_HOLD = RouteSpec("GetHold", "GET", "/holds/{holdId}", "handlers.holds.lambda_handler")
+CAPTURE_HOLD = RouteSpec("CaptureHold", "POST", "/holds/{holdId}/capture", "handlers.holds.lambda_handler")
+VOID_HOLD = RouteSpec("VoidHold", "POST", "/holds/{holdId}/void", "handlers.holds.lambda_handler")
+USER_HOLDS = RouteSpec("UserHolds", "GET", "/users/{userId}/holds", "handlers.holds.lambda_handler")
 HISTORY = RouteSpec("History", "GET", "/users/{userId}/transactions", "handlers.history.lambda_handler")
 SYSTEM_ACCOUNTS = RouteSpec("SystemAccounts", "GET", "/system-accounts", "handlers.system_accounts.lambda_handler")
 SYSTEM_BALANCE = RouteSpec(
@@ -33,5 +38,19 @@ SYSTEM_BALANCE = RouteSpec(
 # Every other method and path: a 404 in the service's error format instead of API Gateway's own.
 NOT_FOUND = RouteSpec("NotFound", "ANY", "$default", "handlers.not_found.lambda_handler")
 
-API_ROUTES = (BALANCE, BALANCES, TRANSACT, TRANSFER, REVERSAL, HISTORY, SYSTEM_ACCOUNTS, SYSTEM_BALANCE)
+API_ROUTES = (
+    BALANCE,
+    BALANCES,
+    TRANSACT,
+    TRANSFER,
+    REVERSAL,
+    PLACE_HOLD,
+    GET_HOLD,
+    CAPTURE_HOLD,
+    VOID_HOLD,
+    USER_HOLDS,
+    HISTORY,
+    SYSTEM_ACCOUNTS,
+    SYSTEM_BALANCE,
+)
 ALL_ROUTES = (*API_ROUTES, NOT_FOUND)

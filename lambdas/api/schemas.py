@@ -1,12 +1,13 @@
 """Request and response models: they validate requests and generate docs/openapi.json."""
 
 import json
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from wallet.errors import PayloadTooLarge
-from wallet.models import LedgerEntry
+from wallet.models import Balance, Hold, HoldStatus, LedgerEntry
 from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text, format_amount
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, SYSTEM_ACCOUNT_PATTERN
 from wallet.validation import (
@@ -118,6 +119,96 @@ class ReversalRequest(BaseModel):
     description: Description | None = None
 
 
+def _json_integer(value: object) -> object:
+    """A JSON number (kept as text by the body parser) that is a plain integer, as an int."""
+    if isinstance(value, JsonNumber):
+        if not value.text.lstrip("-").isdigit():
+            raise ValueError("must be an integer")
+        return int(value.text)
+    return value
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: IdempotentKey | None = Field(
+        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
+    )
+    userId: UserId
+    amount: RequestAmount
+    currency: Currency = DEFAULT_CURRENCY
+    expiresInSeconds: Annotated[int, BeforeValidator(_json_integer), Field(strict=True)] | None = Field(
+        default=None, description="Default 604800 (7 days); from 60 to 2592000 (30 days)."
+    )
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class CaptureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: IdempotentKey | None = Field(
+        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
+    )
+    amount: RequestAmount | None = Field(default=None, description="Default: all of the hold; never more.")
+    counterparty: SystemAccountName | None = Field(
+        default=None, description="The system account paid (default revenue)."
+    )
+    toUserId: UserId | None = Field(default=None, description="Or: the user paid, instead of a system account.")
+
+
+class VoidRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: IdempotentKey | None = Field(
+        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
+    )
+
+
+class HoldResponse(BaseModel):
+    holdId: str
+    status: Literal["pending", "captured", "voided", "expired"]
+    userId: str
+    amount: Money
+    currency: str
+    expiresAt: str
+    available: Money | None = Field(description="The account's available balance right after the hold was placed.")
+    createdAt: str
+    description: str | None
+    metadata: dict[str, str] | None
+    capturedAmount: Money | None = Field(description="For a captured hold: the amount moved.")
+    transactionId: str | None = Field(description="For a captured hold: the capture's movement (reversible).")
+    capturedTo: str | None = Field(description="For a captured hold: the system account or user paid.")
+    endedAt: str | None
+
+    @classmethod
+    def from_hold(cls, hold: Hold, as_of_ms: int) -> "HoldResponse":
+        captured = hold.stored_status is HoldStatus.CAPTURED
+        return cls(
+            holdId=hold.hold_id,
+            status=hold.status(as_of_ms).value,
+            userId=hold.user_id,
+            amount=format_amount(hold.amount_minor, hold.scale),
+            currency=hold.currency,
+            expiresAt=hold.expires_at,
+            available=None
+            if hold.available_after_minor is None
+            else format_amount(hold.available_after_minor, hold.scale),
+            createdAt=hold.created_at,
+            description=hold.description,
+            metadata=hold.metadata,
+            capturedAmount=format_amount(hold.captured_minor, hold.scale) if captured else None,
+            transactionId=hold.transaction_id,
+            capturedTo=hold.captured_to,
+            endedAt=hold.ended_at,
+        )
+
+
+class HoldsResponse(BaseModel):
+    items: list[HoldResponse]
+    nextCursor: str | None = Field(description="Pass as cursor for older holds; null on the last page.")
+
+
 class TransactionResponse(BaseModel):
     transactionId: str
     idempotentKey: str
@@ -222,15 +313,38 @@ class ReversalResponse(BaseModel):
         )
 
 
+HELD = "The sum of pending, unexpired holds (null for a balance at a past instant)."
+AVAILABLE = "balance - held: what debits, transfers and new holds may use (null for a past instant)."
+
+
 class BalanceResponse(BaseModel):
     userId: str
-    balance: Money
+    balance: Money = Field(description="The posted balance.")
     currency: str = Field(examples=["USD"])
+    held: Money | None = Field(default=None, description=HELD)
+    available: Money | None = Field(default=None, description=AVAILABLE)
+
+    @classmethod
+    def from_balance(cls, balance: Balance) -> "BalanceResponse":
+        return cls(userId=balance.user_id, currency=balance.currency, **_amounts(balance))  # type: ignore[arg-type]
 
 
 class CurrencyBalance(BaseModel):
     currency: str = Field(examples=["USD"])
     balance: Money
+    held: Money | None = Field(default=None, description=HELD)
+    available: Money | None = Field(default=None, description=AVAILABLE)
+
+    @classmethod
+    def from_balance(cls, balance: Balance) -> "CurrencyBalance":
+        return cls(currency=balance.currency, **_amounts(balance))  # type: ignore[arg-type]
+
+
+def _amounts(balance: Balance) -> dict[str, str | None]:
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else format(value, "f")
+
+    return {"balance": format(balance.balance, "f"), "held": text(balance.held), "available": text(balance.available)}
 
 
 class BalancesResponse(BaseModel):
@@ -263,6 +377,7 @@ class HistoryItem(BaseModel):
     counterparty: str = Field(description="The system account, or for a transfer the other user.")
     transferId: str | None = Field(description="For transfer_out and transfer_in: the transfer.")
     reversalOf: str | None = Field(description="For a reversal's entry: the movement it reverses.")
+    holdId: str | None = Field(description="For a hold capture's entry: the hold.")
     description: str | None
     metadata: dict[str, str] | None
     createdAt: str
@@ -279,6 +394,7 @@ class HistoryItem(BaseModel):
             counterparty=entry.counterparty,
             transferId=entry.transfer_id,
             reversalOf=entry.reversal_of,
+            holdId=entry.hold_id,
             description=entry.description,
             metadata=entry.metadata,
             createdAt=entry.created_at,
@@ -304,8 +420,8 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     descriptions = {
         400: "Invalid request; nothing was written",
         403: "The caller's identity does not allow this",
-        404: "No such route, system account or movement",
-        409: "Declined (insufficient funds, reversal beyond the original), or the key is still in flight",
+        404: "No such route, system account, movement or hold",
+        409: "Declined (insufficient funds, reversal beyond the original, hold ended or expired), or the key in flight",
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",

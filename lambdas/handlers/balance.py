@@ -31,8 +31,7 @@ def get_balance(
     at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
 ) -> BalanceResponse:
     require_owner(router.current_event, userId)
-    balance = wallet.get_current_balance(userId, currency, at)
-    return BalanceResponse(userId=balance.user_id, balance=format(balance.balance, "f"), currency=balance.currency)
+    return BalanceResponse.from_balance(wallet.get_current_balance(userId, currency, at))
 
 
 app = build_resolver(router)

@@ -30,10 +30,7 @@ def get_balances(
     at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
 ) -> BalancesResponse:
     require_owner(router.current_event, userId)
-    balances = [
-        CurrencyBalance(currency=balance.currency, balance=format(balance.balance, "f"))
-        for balance in wallet.get_balances(userId, at)
-    ]
+    balances = [CurrencyBalance.from_balance(balance) for balance in wallet.get_balances(userId, at)]
     return BalancesResponse(userId=userId, balances=balances)
 
 

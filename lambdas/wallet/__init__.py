@@ -10,7 +10,17 @@ from functools import lru_cache
 from typing import Any
 
 from wallet.aws import dynamodb_client
-from wallet.models import Balance, HistoryPage, ReversalResult, SystemBalance, TransactionResult, TransferResult
+from wallet.models import (
+    Balance,
+    HistoryPage,
+    Hold,
+    HoldPage,
+    HoldResult,
+    ReversalResult,
+    SystemBalance,
+    TransactionResult,
+    TransferResult,
+)
 from wallet.repository import WalletRepository
 from wallet.service import WalletService
 from wallet.settings import DEFAULT_CURRENCY, get_settings
@@ -47,6 +57,31 @@ def reverse(
 ) -> ReversalResult:
     """Move back all that is left of a movement (or `amount` of it) between its two accounts."""
     return default_service().reverse(idempotent_key, transaction_id, amount, description)
+
+
+def place_hold(idempotent_key: str, user_id: str, amount: object, **options: Any) -> HoldResult:
+    """options: currency="USD", expires_in_seconds (60 to 2592000, default 7 days), description, metadata."""
+    return default_service().place_hold(idempotent_key, user_id, amount, **options)
+
+
+def capture_hold(idempotent_key: str, hold_id: str, amount: object = None, **options: Any) -> HoldResult:
+    """options: counterparty (a system account, default revenue) or to_user_id."""
+    return default_service().capture_hold(idempotent_key, hold_id, amount, **options)
+
+
+def void_hold(idempotent_key: str, hold_id: str) -> HoldResult:
+    return default_service().void_hold(idempotent_key, hold_id)
+
+
+def get_hold(hold_id: str) -> tuple[Hold, int]:
+    """The hold and the instant (epoch ms) its status is read at: hold.status(that instant)."""
+    return default_service().get_hold(hold_id)
+
+
+def list_holds(
+    user_id: str, status: str | None = None, limit: int = HISTORY_DEFAULT_LIMIT, cursor: str | None = None
+) -> HoldPage:
+    return default_service().list_holds(user_id, status, limit, cursor)
 
 
 def list_transactions(

@@ -33,6 +33,22 @@ class InsufficientFunds(WalletError):
         self.replayed = replayed
 
 
+class HoldNotFound(WalletError):
+    """No hold has this id."""
+
+
+class HoldNotPending(WalletError):
+    """The hold has ended already (captured or voided)."""
+
+    def __init__(self, message: str, status: str = ""):
+        super().__init__(message)
+        self.status = status
+
+
+class HoldExpired(WalletError):
+    """The hold is past its expiry: it no longer holds anything."""
+
+
 class ReversalExceedsOriginal(WalletError):
     """The reversal would move back more than is left of the original movement."""
 

@@ -1,7 +1,8 @@
 """Domain records. Amounts are integer minor units inside the service, Decimal at its edges."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -32,13 +33,32 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Account:
-    """A user's balance in one asset. version counts the ledger entries applied so far (0: never written)."""
+    """A user's balance in one asset.
+
+    version counts the writes of the balance item (0: never written), entry_count its ledger entries;
+    holds maps each hold placed on it and not yet ended to (amount, expiry in epoch milliseconds)."""
 
     user_id: str
     currency: str
     balance_minor: int
     version: int
     updated_at: str = ""  # createdAt of the last entry: the next one may not be earlier
+    entry_count: int = -1  # -1: as many as version (items written before holds existed)
+    holds: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> int:
+        return self.version if self.entry_count < 0 else self.entry_count
+
+    def held_minor(self, now_ms: int) -> int:
+        """The sum of the holds still pending at now_ms: a hold stops counting the instant it expires."""
+        return sum(amount for amount, expires_ms in self.holds.values() if expires_ms > now_ms)
+
+    def available_minor(self, now_ms: int) -> int:
+        return self.balance_minor - self.held_minor(now_ms)
+
+    def live_holds(self, now_ms: int) -> dict[str, tuple[int, int]]:
+        return {hold_id: hold for hold_id, hold in self.holds.items() if hold[1] > now_ms}
 
 
 AccountKey = tuple[str, str]  # (user_id, currency)
@@ -88,7 +108,80 @@ class ReversalCommand:
     operation = "reversal"
 
 
-Command = TransactionCommand | TransferCommand | ReversalCommand
+@dataclass(frozen=True)
+class HoldCommand:
+    """A validated request to hold money on a user's account until it is captured, voided or expires."""
+
+    idempotent_key: str
+    user_id: str
+    amount_minor: int
+    currency: str
+    expires_in_seconds: int
+    description: str | None
+    metadata: dict[str, str] | None
+
+    operation = "hold"
+
+
+@dataclass(frozen=True)
+class CaptureCommand:
+    """Capture (part of) a hold: to a system account (counterparty) or to another user (to_user_id)."""
+
+    idempotent_key: str
+    hold_id: str
+    amount: str | None  # normalised text; None: all of it
+    counterparty: str | None
+    to_user_id: str | None
+
+    operation = "capture"
+
+
+@dataclass(frozen=True)
+class VoidCommand:
+    idempotent_key: str
+    hold_id: str
+
+    operation = "void"
+
+
+Command = TransactionCommand | TransferCommand | ReversalCommand | HoldCommand | CaptureCommand | VoidCommand
+
+
+class HoldStatus(StrEnum):
+    PENDING = "pending"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    EXPIRED = "expired"  # never stored: a pending hold past its expiry
+
+
+@dataclass(frozen=True)
+class Hold:
+    hold_id: str
+    idempotent_key: str
+    user_id: str
+    currency: str
+    scale: int
+    amount_minor: int
+    expires_at_ms: int
+    created_at: str
+    stored_status: HoldStatus
+    description: str | None = None
+    metadata: dict[str, str] | None = None
+    captured_minor: int = 0
+    transaction_id: str | None = None  # the capture's movement
+    captured_to: str | None = None  # the system account or user the capture paid
+    ended_at: str | None = None
+    available_after_minor: int | None = None  # the account's available balance right after the hold was placed
+
+    def status(self, now_ms: int) -> HoldStatus:
+        if self.stored_status is HoldStatus.PENDING and now_ms >= self.expires_at_ms:
+            return HoldStatus.EXPIRED
+        return self.stored_status
+
+    @property
+    def expires_at(self) -> str:
+        moment = datetime.fromtimestamp(self.expires_at_ms / 1000, tz=UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -110,6 +203,7 @@ class LedgerEntry:
     metadata: dict[str, str] | None = None
     transfer_id: str | None = None
     reversal_of: str | None = None  # the movement this entry reverses
+    hold_id: str | None = None  # the hold this entry captures
 
     @property
     def amount(self) -> Decimal:
@@ -151,13 +245,34 @@ class KeyRecord:
     created_at: str
     entries: tuple[LedgerEntry, ...] = ()
     reversed_minor: int = 0  # how much of this key's movement later reversals have moved back
+    hold: "Hold | None" = None  # for a hold, capture or void: the hold as the answer showed it
 
 
 @dataclass(frozen=True)
 class Balance:
     user_id: str
-    balance: Decimal
+    balance: Decimal  # posted
     currency: str
+    held: Decimal | None = None  # pending, unexpired holds (None for a balance at a past instant)
+    available: Decimal | None = None  # balance - held
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    hold: Hold
+    as_of_ms: int  # the instant the answer describes (a replay shows the hold as it was then)
+    replayed: bool
+
+    @property
+    def status(self) -> HoldStatus:
+        return self.hold.status(self.as_of_ms)
+
+
+@dataclass(frozen=True)
+class HoldPage:
+    holds: list[Hold]
+    as_of_ms: int
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)

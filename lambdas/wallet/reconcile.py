@@ -11,19 +11,23 @@ Checked at a quiescent moment (no movement in flight):
                 record, a declined key moved nothing
   per reversal  the reversals of a movement add up to what its record says, never more than it moved
   per bucket    a system bucket's checkpoint equals the sum of the legs it has folded
+  per hold      an account counts only pending holds of its own, every pending hold that has not expired
+                is counted, a captured hold's movement moved exactly the captured amount
 """
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wallet.models import Account, EntryType, KeyRecord, LedgerEntry, Outcome, SystemEntry
+from wallet.models import Account, EntryType, Hold, HoldStatus, KeyRecord, LedgerEntry, Outcome, SystemEntry
 from wallet.repository import (
     Checkpoint,
     account_from_item,
     checkpoint_from_item,
     entry_from_item,
+    hold_from_item,
     key_record_from_item,
     system_entry_from_item,
     system_entry_sk,
@@ -41,6 +45,7 @@ class Report:
     transfers: int = 0
     keys: int = 0
     checkpoints: int = 0
+    holds: int = 0
     totals: dict[str, int] = field(default_factory=dict)  # per asset: users + system accounts, in minor units
     differences: list[str] = field(default_factory=list)
 
@@ -53,7 +58,7 @@ class Report:
             f"items read: {self.items}",
             f"user accounts: {self.accounts}, ledger entries: {self.entries}, system legs: {self.system_entries}",
             f"movements: {self.movements} (transfers: {self.transfers}), keys: {self.keys}, "
-            f"checkpoints: {self.checkpoints}",
+            f"checkpoints: {self.checkpoints}, holds: {self.holds}",
         ]
         lines += [f"asset {code}: users + system accounts = {total}" for code, total in sorted(self.totals.items())]
         lines += [f"DIFFERENCE: {difference}" for difference in self.differences]
@@ -68,6 +73,7 @@ class _Books:
     system_entries: list[SystemEntry] = field(default_factory=list)
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)  # by system partition key
     keys: list[KeyRecord] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
     def add(self, item: dict[str, Any]) -> None:
@@ -90,9 +96,12 @@ class _Books:
             self.system_entries.append(system_entry_from_item(item))
         elif pk.startswith("TXKEY#"):
             self.keys.append(key_record_from_item(item))
+        elif pk.startswith("HOLD#"):
+            self.holds.append(hold_from_item(item))
 
 
-def reconcile(items: Iterable[dict[str, Any]], settings: Settings) -> Report:
+def reconcile(items: Iterable[dict[str, Any]], settings: Settings, now_ms: int | None = None) -> Report:
+    """now_ms: when the scan started (holds pending at that instant must be counted); default now."""
     books = _Books()
     report = Report()
     for item in items:
@@ -110,6 +119,7 @@ def reconcile(items: Iterable[dict[str, Any]], settings: Settings) -> Report:
     _check_keys(books, report)
     _check_checkpoints(books, report)
     _check_reversals(books, report)
+    _check_holds(books, report, now_ms if now_ms is not None else int(time.time() * 1000))
     _check_totals(books, settings, report)
     return report
 
@@ -142,8 +152,8 @@ def _check_accounts(books: _Books, settings: Settings, report: Report) -> None:
                     f"running total {running}"
                 )
                 break
-        if account.version != len(entries):
-            report.differences.append(f"{name}: version {account.version} but {len(entries)} entries")
+        if account.entries != len(entries):
+            report.differences.append(f"{name}: entry count {account.entries} but {len(entries)} entries")
         if account.balance_minor != running:
             report.differences.append(f"{name}: balance {account.balance_minor} but opening + entries = {running}")
         if account.balance_minor < 0:
@@ -233,6 +243,45 @@ def _check_reversals(books: _Books, report: Report) -> None:
                 f"movement {movement_id}: {moved_back} reversed, the record says {original.reversed_minor}, "
                 f"of {original.entries[0].amount_minor}"
             )
+
+
+def _check_holds(books: _Books, report: Report, now_ms: int) -> None:
+    """Every hold an account counts is a pending hold of that account and amount; every pending hold not
+    yet expired is counted; a captured hold has its movement, of the captured amount, on its account."""
+    by_id = {hold.hold_id: hold for hold in books.holds}
+    report.holds = len(books.holds)
+    counted: set[str] = set()
+    for (user, currency), account in sorted(books.accounts.items()):
+        for hold_id, (amount, expires_ms) in account.holds.items():
+            hold = by_id.get(hold_id)
+            counted.add(hold_id)
+            if hold is None or (hold.user_id, hold.currency, hold.amount_minor, hold.expires_at_ms) != (
+                user,
+                currency,
+                amount,
+                expires_ms,
+            ):
+                report.differences.append(f"account {user} {currency}: counts hold {hold_id}, which does not match")
+            elif hold.stored_status is not HoldStatus.PENDING:
+                report.differences.append(
+                    f"account {user} {currency}: still counts hold {hold_id}, {hold.stored_status}"
+                )
+    capture_entries = {entry.hold_id: entry for entries in books.entries.values() for entry in entries if entry.hold_id}
+    for hold in books.holds:
+        entry = capture_entries.get(hold.hold_id)
+        if hold.stored_status is HoldStatus.CAPTURED:
+            if (
+                entry is None
+                or entry.amount_minor != hold.captured_minor
+                or entry.transaction_id != hold.transaction_id
+            ):
+                report.differences.append(f"hold {hold.hold_id}: captured {hold.captured_minor} without that movement")
+        elif entry is not None:
+            report.differences.append(
+                f"hold {hold.hold_id}: {hold.stored_status} but entry {entry.transaction_id} captures it"
+            )
+        if hold.status(now_ms) is HoldStatus.PENDING and hold.hold_id not in counted:
+            report.differences.append(f"hold {hold.hold_id}: pending but its account does not count it")
 
 
 def _check_checkpoints(books: _Books, report: Report) -> None:

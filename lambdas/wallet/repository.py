@@ -17,7 +17,17 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wallet.errors import ServiceUnavailable
-from wallet.models import Account, AccountKey, EntryType, KeyRecord, LedgerEntry, Outcome, SystemEntry
+from wallet.models import (
+    Account,
+    AccountKey,
+    EntryType,
+    Hold,
+    HoldStatus,
+    KeyRecord,
+    LedgerEntry,
+    Outcome,
+    SystemEntry,
+)
 
 _SEQUENCE_DIGITS = 12
 _RETRYABLE_CODES = {
@@ -74,10 +84,41 @@ class ReversalBudget:
 
 @dataclass(frozen=True)
 class AccountWrite:
-    """A new ledger entry and the balance it leaves, applied only if the account is still at expected_version."""
+    """A balance item's next state, applied only if the account is still as read: the new balance, a new
+    ledger entry (if any) and the holds map (None: unchanged)."""
 
-    entry: LedgerEntry
-    expected_version: int
+    account: Account
+    balance_minor: int
+    updated_at: str
+    entry: LedgerEntry | None = None
+    holds: dict[str, tuple[int, int]] | None = None
+
+    @classmethod
+    def for_entry(
+        cls, account: Account, entry: LedgerEntry, holds: dict[str, tuple[int, int]] | None = None
+    ) -> "AccountWrite":
+        return cls(account, entry.balance_after_minor, entry.created_at, entry, holds)
+
+    @property
+    def key(self) -> AccountKey:
+        return (self.account.user_id, self.account.currency)
+
+
+class HoldChanged(Exception):
+    """The hold ended or expired since it was read."""
+
+
+@dataclass(frozen=True)
+class HoldEnding:
+    """Ends a pending, unexpired hold: captured (with the capture's movement) or voided."""
+
+    hold: Hold
+    status: HoldStatus
+    ended_at: str
+    now_ms: int
+    captured_minor: int = 0
+    transaction_id: str | None = None
+    captured_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,28 +258,82 @@ class WalletRepository:
         self,
         key_record: KeyRecord,
         writes: Sequence[AccountWrite],
-        system_entries: Sequence[SystemEntry],
+        system_entries: Sequence[SystemEntry] = (),
         budget: ReversalBudget | None = None,
+        new_hold: Hold | None = None,
+        hold_ending: HoldEnding | None = None,
     ) -> None:
-        """One transaction: the key's record, every balance and its ledger entry, every system leg, and for
-        a reversal the original's reversed amount.
+        """One transaction: the key's record, every balance with its ledger entry, every system leg, and as
+        the operation needs: the reversed original's budget, a new hold, or the end of one.
 
-        Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if a balance moved since it
-        was read, ReversalBudgetChanged if another reversal of the original committed meanwhile,
-        WriteContention if DynamoDB cancelled the transaction for a transient reason.
+        Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if a balance moved since it was
+        read, ReversalBudgetChanged if another reversal of the original committed meanwhile, HoldChanged
+        if the hold ended or expired meanwhile, WriteContention if DynamoDB cancelled the transaction for
+        a transient reason.
         """
-        items: list[dict[str, Any]] = [{"Put": self._put_key_record(key_record)}]
-        items += [{"Update": self._balance_update(write)} for write in writes]
-        items += [{"Put": self._put_new(entry_item(write.entry))} for write in writes]
-        items += [{"Put": self._put_new(_system_entry_item(entry))} for entry in system_entries]
+        tagged: list[tuple[str, Any, dict[str, Any]]] = [("key", None, {"Put": self._put_key_record(key_record)})]
+        tagged += [("balance", write, {"Update": self._balance_update(write)}) for write in writes]
+        tagged += [("entry", write, {"Put": self._put_new(entry_item(write.entry))}) for write in writes if write.entry]
+        tagged += [("leg", None, {"Put": self._put_new(_system_entry_item(leg))}) for leg in system_entries]
         if budget is not None:
-            items.append({"Update": self._budget_update(budget)})
+            tagged.append(("budget", None, {"Update": self._budget_update(budget)}))
+        if new_hold is not None:
+            tagged.append(("hold", None, {"Put": self._put_new(hold_item(new_hold))}))
+        if hold_ending is not None:
+            tagged.append(("hold", None, {"Update": self._hold_ending_update(hold_ending)}))
+        items = [item for _, _, item in tagged]
         try:
             self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            self._raise_cancellation(error, writes, with_budget=budget is not None)
+            self._raise_cancellation(error, tagged)
+
+    def _raise_cancellation(self, error: ClientError, tagged: list[tuple[str, Any, dict[str, Any]]]) -> None:
+        reasons = error.response.get("CancellationReasons", [])
+        failed = [
+            (tag, subject, reason)
+            for (tag, subject, _), reason in zip(tagged, reasons, strict=False)
+            if reason.get("Code") == "ConditionalCheckFailed"
+        ]
+        if any(tag == "key" for tag, _, _ in failed):
+            raise KeyAlreadyUsed(key_record_from_item(reasons[0]["Item"])) from error
+        if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons):
+            raise WriteContention() from error
+        if any(tag == "budget" for tag, _, _ in failed):
+            raise ReversalBudgetChanged() from error
+        if any(tag == "hold" for tag, _, _ in failed):
+            raise HoldChanged() from error
+        stale: dict[AccountKey, Account | None] = {}
+        for tag, write, reason in failed:
+            if tag == "balance":
+                stale[write.key] = account_from_item(reason["Item"]) if reason.get("Item") else None
+            elif tag == "entry":
+                stale.setdefault(write.key, None)  # only the ledger row clashed: read the balance anew
+        if stale:
+            raise StaleAccount(stale) from error
+        raise error
+
+    def _hold_ending_update(self, ending: HoldEnding) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":status": _s(ending.status.value),
+            ":ended": _s(ending.ended_at),
+            ":captured": _n(ending.captured_minor),
+            ":pending": _s(HoldStatus.PENDING.value),
+            ":now": _n(ending.now_ms),
+        }
+        update = "SET #status = :status, endedAt = :ended, capturedMinor = :captured"
+        if ending.transaction_id is not None:
+            update += ", transactionId = :transaction, capturedTo = :to"
+            values.update({":transaction": _s(ending.transaction_id), ":to": _s(ending.captured_to or "")})
+        return {
+            "TableName": self._table,
+            "Key": {"PK": _s(hold_pk(ending.hold.hold_id)), "SK": _s("HOLD")},
+            "UpdateExpression": update,
+            "ConditionExpression": "#status = :pending AND expiresAtMs > :now",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
 
     def _budget_update(self, budget: ReversalBudget) -> dict[str, Any]:
         values = {":after": _n(budget.after), ":applied": _s("APPLIED")}
@@ -290,54 +385,88 @@ class WalletRepository:
                 raise
             raise KeyAlreadyUsed(key_record_from_item(error.response["Item"])) from error
 
-    def _raise_cancellation(self, error: ClientError, writes: Sequence[AccountWrite], with_budget: bool) -> None:
-        reasons = error.response.get("CancellationReasons", [])
-        codes = [reason.get("Code") for reason in reasons]
-        if codes and codes[0] == "ConditionalCheckFailed":
-            raise KeyAlreadyUsed(key_record_from_item(reasons[0]["Item"])) from error
-        if any(code in _RETRYABLE_CODES for code in codes):
-            raise WriteContention() from error
-        if with_budget and codes and codes[-1] == "ConditionalCheckFailed":  # the budget update is last
-            raise ReversalBudgetChanged() from error
-        stale: dict[AccountKey, Account | None] = {}
-        for index, write in enumerate(writes):
-            balance_reason = reasons[1 + index] if 1 + index < len(reasons) else {}
-            entry_reason = reasons[1 + len(writes) + index] if 1 + len(writes) + index < len(reasons) else {}
-            key = (write.entry.user_id, write.entry.currency)
-            if balance_reason.get("Code") == "ConditionalCheckFailed":
-                current = balance_reason.get("Item")
-                stale[key] = account_from_item(current) if current else None
-            elif entry_reason.get("Code") == "ConditionalCheckFailed":
-                stale[key] = None  # only the ledger row clashed: read the balance anew
-        if stale:
-            raise StaleAccount(stale) from error
-        raise error
-
     def _balance_update(self, write: AccountWrite) -> dict[str, Any]:
-        entry = write.entry
-        update: dict[str, Any] = {
+        account = write.account
+        values: dict[str, Any] = {
+            ":balance": _n(write.balance_minor),
+            ":version": _n(account.version + 1),
+            ":entries": _n(account.entries + (1 if write.entry else 0)),
+            ":now": _s(write.updated_at),
+        }
+        update = "SET balanceMinor = :balance, version = :version, entryCount = :entries, updatedAt = :now"
+        if write.holds is not None:
+            update += ", holds = :holds"
+            values[":holds"] = _holds_value(write.holds)
+        if account.version == 0:
+            condition = "attribute_not_exists(PK)"
+        else:
+            condition = "version = :expected"
+            values[":expected"] = _n(account.version)
+        return {
             "TableName": self._table,
-            "Key": {"PK": _s(user_pk(entry.user_id)), "SK": _s(balance_sk(entry.currency))},
-            "UpdateExpression": "SET balanceMinor = :balance, version = :version, updatedAt = :now",
-            "ExpressionAttributeValues": {
-                ":balance": _n(entry.balance_after_minor),
-                ":version": _n(entry.sequence),
-                ":now": _s(entry.created_at),
-            },
+            "Key": {"PK": _s(user_pk(account.user_id)), "SK": _s(balance_sk(account.currency))},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        if write.expected_version == 0:
-            update["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            update["ConditionExpression"] = "version = :expected"
-            update["ExpressionAttributeValues"][":expected"] = _n(write.expected_version)
-        return update
 
     def _put_key_record(self, record: KeyRecord) -> dict[str, Any]:
         return {**self._put_new(_key_record_item(record)), "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+
+    # --- holds ---------------------------------------------------------------------------------
+
+    def get_hold(self, hold_id: str) -> Hold | None:
+        item = self._call(
+            "get_item", TableName=self._table, Key={"PK": _s(hold_pk(hold_id)), "SK": _s("HOLD")}, ConsistentRead=True
+        ).get("Item")
+        return hold_from_item(item) if item else None
+
+    def list_holds(
+        self, user_id: str, status: HoldStatus | None, now_ms: int, limit: int, after: tuple[str, str] | None
+    ) -> tuple[list[Hold], tuple[str, str] | None]:
+        """A user's holds newest first (ByTime index), optionally of one status; returns them and where
+        the next page starts ((createdAt, holdId) of the last one), or None on the last page."""
+        names, values = {}, {":key": _s(f"HOLDS#{user_id}")}
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_TIME_INDEX,
+            "KeyConditionExpression": "timeKey = :key",
+            "ScanIndexForward": False,
+        }
+        if status is not None:
+            names["#status"] = "status"
+            stored = HoldStatus.PENDING if status is HoldStatus.EXPIRED else status
+            values[":status"] = _s(stored.value)
+            query["FilterExpression"] = {
+                HoldStatus.PENDING: "#status = :status AND expiresAtMs > :now",
+                HoldStatus.EXPIRED: "#status = :status AND expiresAtMs <= :now",
+            }.get(status, "#status = :status")
+            if status in (HoldStatus.PENDING, HoldStatus.EXPIRED):
+                values[":now"] = _n(now_ms)
+            query["ExpressionAttributeNames"] = names
+        query["ExpressionAttributeValues"] = values
+        if after is not None:
+            created_at, hold_id = after
+            query["ExclusiveStartKey"] = {
+                "PK": _s(hold_pk(hold_id)),
+                "SK": _s("HOLD"),
+                TIME_KEY: _s(f"HOLDS#{user_id}"),
+                TIME_SORT: _s(f"{created_at}#{hold_id}"),
+            }
+        holds: list[Hold] = []
+        while len(holds) < limit:  # a filter can leave a page short: read on until the limit or the end
+            query["Limit"] = limit - len(holds)
+            response = self._call("query", **query)
+            holds += [hold_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return holds, None
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        last = holds[-1]
+        return holds, (last.created_at, last.hold_id)
 
     # --- system accounts -----------------------------------------------------------------------
 
@@ -442,12 +571,81 @@ def _optional_text(item: dict[str, Any], name: str) -> str | None:
 
 
 def account_from_item(item: dict[str, Any]) -> Account:
+    holds = {
+        hold_id: (int(value["M"]["a"]["N"]), int(value["M"]["x"]["N"]))
+        for hold_id, value in item.get("holds", {}).get("M", {}).items()
+    }
     return Account(
         user_id=item["PK"]["S"].removeprefix("USER#"),
         currency=item["SK"]["S"].removeprefix("BALANCE#"),
         balance_minor=int(item["balanceMinor"]["N"]),
         version=int(item["version"]["N"]),
         updated_at=item.get("updatedAt", {}).get("S", ""),
+        entry_count=int(item["entryCount"]["N"]) if "entryCount" in item else -1,
+        holds=holds,
+    )
+
+
+def _holds_value(holds: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    return {"M": {hold_id: {"M": {"a": _n(amount), "x": _n(expires)}} for hold_id, (amount, expires) in holds.items()}}
+
+
+def hold_pk(hold_id: str) -> str:
+    return f"HOLD#{hold_id}"
+
+
+def hold_item(hold: Hold) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "PK": _s(hold_pk(hold.hold_id)),
+        "SK": _s("HOLD"),
+        "entityType": _s("HOLD"),
+        "holdId": _s(hold.hold_id),
+        "idempotentKey": _s(hold.idempotent_key),
+        "userId": _s(hold.user_id),
+        "currency": _s(hold.currency),
+        "scale": _n(hold.scale),
+        "amountMinor": _n(hold.amount_minor),
+        "expiresAtMs": _n(hold.expires_at_ms),
+        "createdAt": _s(hold.created_at),
+        "status": _s(hold.stored_status.value),
+        "capturedMinor": _n(hold.captured_minor),
+        # A user's holds, newest first, on the ByTime index (beside its ledger entries' own keys).
+        TIME_KEY: _s(f"HOLDS#{hold.user_id}"),
+        TIME_SORT: _s(f"{hold.created_at}#{hold.hold_id}"),
+    }
+    for name, value in (
+        ("description", hold.description),
+        ("transactionId", hold.transaction_id),
+        ("capturedTo", hold.captured_to),
+        ("endedAt", hold.ended_at),
+    ):
+        if value is not None:
+            item[name] = _s(value)
+    if hold.metadata is not None:
+        item["metadata"] = {"M": {name: _s(value) for name, value in hold.metadata.items()}}
+    if hold.available_after_minor is not None:
+        item["availableAfterMinor"] = _n(hold.available_after_minor)
+    return item
+
+
+def hold_from_item(item: dict[str, Any]) -> Hold:
+    return Hold(
+        hold_id=item["holdId"]["S"],
+        idempotent_key=item["idempotentKey"]["S"],
+        user_id=item["userId"]["S"],
+        currency=item["currency"]["S"],
+        scale=int(item["scale"]["N"]),
+        amount_minor=int(item["amountMinor"]["N"]),
+        expires_at_ms=int(item["expiresAtMs"]["N"]),
+        created_at=item["createdAt"]["S"],
+        stored_status=HoldStatus(item["status"]["S"]),
+        description=_optional_text(item, "description"),
+        metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
+        captured_minor=int(item.get("capturedMinor", {}).get("N", "0")),
+        transaction_id=_optional_text(item, "transactionId"),
+        captured_to=_optional_text(item, "capturedTo"),
+        ended_at=_optional_text(item, "endedAt"),
+        available_after_minor=int(item["availableAfterMinor"]["N"]) if "availableAfterMinor" in item else None,
     )
 
 
@@ -478,6 +676,8 @@ def entry_item(entry: LedgerEntry) -> dict[str, Any]:
         item["transferId"] = _s(entry.transfer_id)
     if entry.reversal_of is not None:
         item["reversalOf"] = _s(entry.reversal_of)
+    if entry.hold_id is not None:
+        item["holdId"] = _s(entry.hold_id)
     return item
 
 
@@ -498,6 +698,7 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
         transfer_id=_optional_text(item, "transferId"),
         reversal_of=_optional_text(item, "reversalOf"),
+        hold_id=_optional_text(item, "holdId"),
     )
 
 
@@ -551,6 +752,8 @@ def _key_record_item(record: KeyRecord) -> dict[str, Any]:
     if record.entries:
         item["entries"] = {"L": [{"M": entry_item(entry)} for entry in record.entries]}
         item[MOVEMENT_ID] = _s(record.entries[0].transaction_id)
+    if record.hold is not None:
+        item["hold"] = {"M": hold_item(record.hold)}
     return item
 
 
@@ -562,4 +765,5 @@ def key_record_from_item(item: dict[str, Any]) -> KeyRecord:
         created_at=item["createdAt"]["S"],
         entries=tuple(entry_from_item(entry["M"]) for entry in item.get("entries", {}).get("L", [])),
         reversed_minor=int(item.get("reversedMinor", {}).get("N", "0")),
+        hold=hold_from_item(item["hold"]["M"]) if "hold" in item else None,
     )

@@ -13,12 +13,15 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from wallet.errors import (
+    HoldExpired,
+    HoldNotFound,
+    HoldNotPending,
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidRequest,
@@ -30,9 +33,15 @@ from wallet.models import (
     Account,
     AccountKey,
     Balance,
+    CaptureCommand,
     Command,
     EntryType,
     HistoryPage,
+    Hold,
+    HoldCommand,
+    HoldPage,
+    HoldResult,
+    HoldStatus,
     KeyRecord,
     LedgerEntry,
     Outcome,
@@ -44,6 +53,7 @@ from wallet.models import (
     TransactionResult,
     TransferCommand,
     TransferResult,
+    VoidCommand,
     canonical_json,
 )
 from wallet.money import MAX_SCALE, InvalidAmount, amount_text, format_amount, parse_amount, to_decimal
@@ -51,6 +61,8 @@ from wallet.repository import (
     ENTRY_SK_PREFIX,
     AccountWrite,
     Checkpoint,
+    HoldChanged,
+    HoldEnding,
     KeyAlreadyUsed,
     ReversalBudget,
     ReversalBudgetChanged,
@@ -61,6 +73,7 @@ from wallet.repository import (
 from wallet.settings import DEFAULT_CURRENCY, REVENUE, TREASURY, Asset, Settings
 from wallet.validation import (
     DESCRIPTION_MAX_LENGTH,
+    HISTORY_DEFAULT_LIMIT,
     HISTORY_MAX_LIMIT,
     check_metadata,
     is_valid_idempotent_key,
@@ -73,6 +86,9 @@ SYSTEM_BUCKETS = 8
 # A bucket folds only entries older than this, so no transaction still in flight (Lambda timeout 10 s
 # plus botocore's retries) can commit an entry behind the checkpoint.
 FOLD_MIN_AGE_SECONDS = 300
+HOLD_DEFAULT_SECONDS = 7 * 24 * 3600
+HOLD_MIN_SECONDS = 60
+HOLD_MAX_SECONDS = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,9 @@ class _Plan:
     writes: tuple[AccountWrite, ...]
     system_entries: tuple[SystemEntry, ...] = field(default=())
     budget: ReversalBudget | None = None
+    new_hold: Hold | None = None
+    hold_ending: HoldEnding | None = None
+    answer_hold: Hold | None = None  # what the key's record answers for a hold operation
 
 
 @dataclass(frozen=True)
@@ -148,11 +167,21 @@ class WalletService:
         asset = self._settings.asset(currency)
         user_id = _checked_user_id(user_id)
         if at is None:
-            minor = self._account(user_id, asset).balance_minor
-        else:
-            found = self._repository.balance_at(user_id, asset.code, parse_instant(at, "at", round_up=False))
-            minor = asset.opening_minor if found is None else found
+            return self._balance(self._account(user_id, asset), asset)
+        found = self._repository.balance_at(user_id, asset.code, parse_instant(at, "at", round_up=False))
+        minor = asset.opening_minor if found is None else found
         return Balance(user_id=user_id, balance=to_decimal(minor, asset.scale), currency=asset.code)
+
+    def _balance(self, account: Account, asset: Asset) -> Balance:
+        """The posted balance with the holds pending right now, and what is left available."""
+        now_ms = epoch_ms(timestamp(self._clock()))
+        return Balance(
+            user_id=account.user_id,
+            balance=to_decimal(account.balance_minor, asset.scale),
+            currency=asset.code,
+            held=to_decimal(account.held_minor(now_ms), asset.scale),
+            available=to_decimal(account.available_minor(now_ms), asset.scale),
+        )
 
     def get_balances(self, user_id: str, at: str | None = None) -> list[Balance]:
         """The user's balance in every configured asset: now in one read, or at an instant (one query each)."""
@@ -161,10 +190,7 @@ class WalletService:
         if at is not None:
             return [self.get_current_balance(user_id, asset.code, at) for asset in assets]
         accounts = self._accounts([(user_id, asset.code) for asset in assets])
-        return [
-            Balance(user_id, to_decimal(accounts[(user_id, asset.code)].balance_minor, asset.scale), asset.code)
-            for asset in assets
-        ]
+        return [self._balance(accounts[(user_id, asset.code)], asset) for asset in assets]
 
     def list_transactions(
         self,
@@ -291,6 +317,28 @@ class WalletService:
                 "amount": command.amount,
                 "description": command.description,
             }
+        if isinstance(command, CaptureCommand):
+            return {
+                "operation": command.operation,
+                "idempotentKey": command.idempotent_key,
+                "holdId": command.hold_id,
+                "amount": command.amount,
+                "counterparty": command.counterparty,
+                "toUserId": command.to_user_id,
+            }
+        if isinstance(command, VoidCommand):
+            return {"operation": command.operation, "idempotentKey": command.idempotent_key, "holdId": command.hold_id}
+        if isinstance(command, HoldCommand):
+            return {
+                "operation": command.operation,
+                "idempotentKey": command.idempotent_key,
+                "userId": command.user_id,
+                "amount": format_amount(command.amount_minor, self._settings.asset(command.currency).scale),
+                "currency": command.currency,
+                "expiresInSeconds": command.expires_in_seconds,
+                "description": command.description,
+                "metadata": command.metadata,
+            }
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         common = {
             "operation": command.operation,
@@ -326,12 +374,12 @@ class WalletService:
         return self.execute_transfer(self.transfer_command(idempotent_key, from_user_id, to_user_id, amount, **options))
 
     def execute_transaction(self, command: TransactionCommand) -> TransactionResult:
-        entries, replayed = self._commit(command, self._movement_plan(command))
-        return TransactionResult(entry=entries[0], replayed=replayed)
+        record, replayed = self._commit(command, self._movement_plan(command))
+        return TransactionResult(entry=record.entries[0], replayed=replayed)
 
     def execute_transfer(self, command: TransferCommand) -> TransferResult:
-        entries, replayed = self._commit(command, self._movement_plan(command))
-        return TransferResult(out_entry=entries[0], in_entry=entries[1], replayed=replayed)
+        record, replayed = self._commit(command, self._movement_plan(command))
+        return TransferResult(out_entry=record.entries[0], in_entry=record.entries[1], replayed=replayed)
 
     def reversal_command(
         self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
@@ -339,14 +387,9 @@ class WalletService:
         """Validate a reversal; amount None means all that is still reversible."""
         if not isinstance(transaction_id, str) or not 1 <= len(transaction_id) <= 64:
             raise InvalidRequest("transactionId must be the id of a movement")
-        text = None
-        if amount is not None:
-            try:  # only the form here: the scale is the original's asset's, checked once it is known
-                parse_amount(amount, MAX_SCALE, "any asset")
-                text = format(Decimal(amount_text(amount)).normalize(), "f")
-            except InvalidAmount as error:
-                raise InvalidRequest(str(error)) from None
-        return ReversalCommand(_checked_key(idempotent_key), transaction_id, text, _checked_description(description))
+        return ReversalCommand(
+            _checked_key(idempotent_key), transaction_id, _normalised_amount(amount), _checked_description(description)
+        )
 
     def reverse(
         self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
@@ -358,21 +401,23 @@ class WalletService:
     def execute_reversal(self, command: ReversalCommand) -> ReversalResult:
         earlier = self._repository.get_key_record(command.idempotent_key)
         if earlier is not None:  # this key has its answer already, whatever is left to reverse now
-            return ReversalResult(*self._replay(command, canonical_json(self.payload(command)), earlier))
+            record, replayed = self._replay(command, canonical_json(self.payload(command)), earlier)
+            return ReversalResult(record.entries, replayed)
         deadline = self._monotonic() + self._retry.max_seconds
         while True:
             original = self._repository.find_movement(command.transaction_id)
             if original is None or original.outcome is not Outcome.APPLIED:
                 raise NotFound(f"No movement with transactionId {command.transaction_id!r}.")
             try:
-                return ReversalResult(*self._reverse(command, original))
+                record, replayed = self._reverse(command, original)
+                return ReversalResult(record.entries, replayed)
             except ReversalBudgetChanged:  # another reversal of this movement committed: read what is left
                 if self._monotonic() > deadline:
                     raise ServiceUnavailable(
                         "The movement is being reversed concurrently; retry with the same idempotency key."
                     ) from None
 
-    def _reverse(self, command: ReversalCommand, original: KeyRecord) -> tuple[tuple[LedgerEntry, ...], bool]:
+    def _reverse(self, command: ReversalCommand, original: KeyRecord) -> tuple[KeyRecord, bool]:
         first = original.entries[0]
         if first.reversal_of is not None:
             raise InvalidRequest("A reversal cannot itself be reversed; make a new movement instead.")
@@ -411,12 +456,42 @@ class WalletService:
         command: TransactionCommand | TransferCommand,
         reversal_of: str | None = None,
         budget: ReversalBudget | None = None,
+        capture: Hold | None = None,
     ) -> "_Planner":
-        """What one attempt at a credit, debit or transfer writes, given the balances read; None to decline."""
+        """What one attempt at a credit, debit or transfer writes, given the balances read; None to decline.
+
+        Money leaves an account only up to its available balance (balance minus pending holds). A capture
+        takes the money of its own hold, which it releases in the same write."""
         asset = self._settings.asset(command.currency)
 
+        def paying(account: Account, now: str, transaction_id: str) -> tuple[int, dict[str, tuple[int, int]] | None]:
+            """What the paying account may spend, and its holds map after this movement (None: unchanged)."""
+            now_ms = epoch_ms(now)
+            if capture is None:
+                return account.available_minor(now_ms), None
+            if capture.hold_id not in account.live_holds(now_ms):
+                raise HoldChanged()  # ended or expired since the hold was read
+            holds = {key: hold for key, hold in account.live_holds(now_ms).items() if key != capture.hold_id}
+            return account.available_minor(now_ms) + capture.amount_minor, holds
+
+        def ending(transaction_id: str, now: str, to: str) -> tuple[HoldEnding | None, Hold | None]:
+            if capture is None:
+                return None, None
+            end = HoldEnding(capture, HoldStatus.CAPTURED, now, epoch_ms(now), command.amount_minor, transaction_id, to)
+            return end, ended(capture, end)
+
         def entry(account: Account, kind: EntryType, transaction_id: str, now: str, counterparty: str) -> LedgerEntry:
-            return self._entry(command, account, asset, kind, transaction_id, now, counterparty, reversal_of)
+            return self._entry(
+                command,
+                account,
+                asset,
+                kind,
+                transaction_id,
+                now,
+                counterparty,
+                reversal_of,
+                capture.hold_id if capture else None,
+            )
 
         if isinstance(command, TransactionCommand):
             key = (command.user_id, command.currency)
@@ -424,19 +499,23 @@ class WalletService:
 
             def plan(accounts: dict[AccountKey, Account], transaction_id: str, now: str) -> _Plan | None:
                 account = accounts[key]
-                if account.balance_minor + signed < 0:
+                spendable, holds = paying(account, now, transaction_id)
+                if signed < 0 and spendable + signed < 0:
                     return None
                 leg = self._system_entry(
                     command, command.counterparty, -signed, transaction_id, "movement", command.user_id, now
                 )
+                hold_ending, answer = ending(transaction_id, now, command.counterparty)
                 return _Plan(
                     writes=(
-                        AccountWrite(
-                            entry(account, command.type, transaction_id, now, command.counterparty), account.version
+                        AccountWrite.for_entry(
+                            account, entry(account, command.type, transaction_id, now, command.counterparty), holds
                         ),
                     ),
                     system_entries=(leg, *self._opening(command, account, asset, transaction_id, now)),
                     budget=budget,
+                    hold_ending=hold_ending,
+                    answer_hold=answer,
                 )
 
             return _Planner([key], plan)
@@ -445,20 +524,225 @@ class WalletService:
 
         def transfer_plan(accounts: dict[AccountKey, Account], transfer_id: str, now: str) -> _Plan | None:
             source, target = accounts[source_key], accounts[target_key]
-            if source.balance_minor < command.amount_minor:
+            spendable, holds = paying(source, now, transfer_id)
+            if spendable < command.amount_minor:
                 return None
             out_entry = entry(source, EntryType.TRANSFER_OUT, transfer_id, now, target.user_id)
             in_entry = entry(target, EntryType.TRANSFER_IN, transfer_id, now, source.user_id)
+            hold_ending, answer = ending(transfer_id, now, target.user_id)
             return _Plan(
-                writes=(AccountWrite(out_entry, source.version), AccountWrite(in_entry, target.version)),
+                writes=(AccountWrite.for_entry(source, out_entry, holds), AccountWrite.for_entry(target, in_entry)),
                 system_entries=(
                     *self._opening(command, source, asset, transfer_id, now),
                     *self._opening(command, target, asset, transfer_id, now),
                 ),
                 budget=budget,
+                hold_ending=hold_ending,
+                answer_hold=answer,
             )
 
         return _Planner([source_key, target_key], transfer_plan)
+
+    # --- holds ---------------------------------------------------------------------------------
+
+    def hold_command(
+        self,
+        idempotent_key: str,
+        user_id: str,
+        amount: object,
+        currency: str = DEFAULT_CURRENCY,
+        expires_in_seconds: object = None,
+        description: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> HoldCommand:
+        asset = self._settings.asset(currency)
+        if expires_in_seconds is None:
+            expires_in_seconds = HOLD_DEFAULT_SECONDS
+        if (
+            isinstance(expires_in_seconds, bool)
+            or not isinstance(expires_in_seconds, int)
+            or not HOLD_MIN_SECONDS <= expires_in_seconds <= HOLD_MAX_SECONDS
+        ):
+            raise InvalidRequest(f"expiresInSeconds must be an integer from {HOLD_MIN_SECONDS} to {HOLD_MAX_SECONDS}")
+        return HoldCommand(
+            idempotent_key=_checked_key(idempotent_key),
+            user_id=_checked_user_id(user_id),
+            amount_minor=_checked_amount(amount, asset),
+            currency=asset.code,
+            expires_in_seconds=expires_in_seconds,
+            description=_checked_description(description),
+            metadata=_checked_metadata(metadata),
+        )
+
+    def capture_command(
+        self,
+        idempotent_key: str,
+        hold_id: str,
+        amount: object = None,
+        counterparty: str | None = None,
+        to_user_id: str | None = None,
+    ) -> CaptureCommand:
+        if counterparty is not None and to_user_id is not None:
+            raise InvalidRequest("give counterparty or toUserId, not both")
+        if counterparty is not None and counterparty not in self._settings.system_accounts:
+            raise InvalidRequest(f"counterparty must be one of {', '.join(self._settings.system_accounts)}")
+        return CaptureCommand(
+            _checked_key(idempotent_key),
+            _checked_hold_id(hold_id),
+            _normalised_amount(amount),
+            counterparty if to_user_id is None else None,
+            _checked_user_id(to_user_id) if to_user_id is not None else None,
+        )
+
+    def void_command(self, idempotent_key: str, hold_id: str) -> VoidCommand:
+        return VoidCommand(_checked_key(idempotent_key), _checked_hold_id(hold_id))
+
+    def place_hold(self, idempotent_key: str, user_id: str, amount: object, **options: Any) -> HoldResult:
+        """Hold money on a user's account (it stays in the balance, no longer available) until the hold is
+        captured, voided or expires. options: currency, expires_in_seconds, description, metadata."""
+        return self.execute_hold(self.hold_command(idempotent_key, user_id, amount, **options))
+
+    def capture_hold(self, idempotent_key: str, hold_id: str, amount: object = None, **options: Any) -> HoldResult:
+        """Move (part of) a held amount to a system account (counterparty, default revenue) or another
+        user (to_user_id), releasing the rest. options: counterparty, to_user_id."""
+        return self.execute_capture(self.capture_command(idempotent_key, hold_id, amount, **options))
+
+    def void_hold(self, idempotent_key: str, hold_id: str) -> HoldResult:
+        """Release a hold in full."""
+        return self.execute_void(self.void_command(idempotent_key, hold_id))
+
+    def execute_hold(self, command: HoldCommand) -> HoldResult:
+        asset = self._settings.asset(command.currency)
+        key = (command.user_id, command.currency)
+        hold_id = str(uuid.uuid4())
+
+        def plan(accounts: dict[AccountKey, Account], _: str, now: str) -> _Plan | None:
+            account, now_ms = accounts[key], epoch_ms(now)
+            if account.available_minor(now_ms) < command.amount_minor:
+                return None
+            hold = Hold(
+                hold_id=hold_id,
+                idempotent_key=command.idempotent_key,
+                user_id=command.user_id,
+                currency=asset.code,
+                scale=asset.scale,
+                amount_minor=command.amount_minor,
+                expires_at_ms=now_ms + command.expires_in_seconds * 1000,
+                created_at=now,
+                stored_status=HoldStatus.PENDING,
+                description=command.description,
+                metadata=command.metadata,
+                available_after_minor=account.available_minor(now_ms) - command.amount_minor,
+            )
+            holds = {**account.live_holds(now_ms), hold_id: (hold.amount_minor, hold.expires_at_ms)}
+            write = AccountWrite(account, account.balance_minor, account.updated_at, holds=holds)
+            # A hold may be the account's first write: its opening balance is issued with it.
+            opening = self._opening(command, account, asset, hold_id, now)
+            return _Plan(writes=(write,), system_entries=opening, new_hold=hold, answer_hold=hold)
+
+        record, replayed = self._commit(command, _Planner([key], plan))
+        return self._hold_result(record, replayed)
+
+    def execute_capture(self, command: CaptureCommand) -> HoldResult:
+        def attempt(hold: Hold) -> tuple[KeyRecord, bool]:
+            asset = self._settings.asset(hold.currency)
+            amount = _checked_amount(command.amount, asset) if command.amount is not None else hold.amount_minor
+            if amount > hold.amount_minor:
+                raise InvalidRequest(f"amount must not exceed the held {format_amount(hold.amount_minor, hold.scale)}")
+            inner: TransactionCommand | TransferCommand
+            if command.to_user_id is not None:
+                if command.to_user_id == hold.user_id:
+                    raise InvalidRequest("toUserId must be another user than the hold's")
+                inner = TransferCommand(
+                    command.idempotent_key,
+                    hold.user_id,
+                    command.to_user_id,
+                    amount,
+                    hold.currency,
+                    hold.description,
+                    hold.metadata,
+                )
+            else:
+                inner = TransactionCommand(
+                    command.idempotent_key,
+                    hold.user_id,
+                    EntryType.DEBIT,
+                    amount,
+                    hold.currency,
+                    command.counterparty or REVENUE,
+                    hold.description,
+                    hold.metadata,
+                )
+            return self._commit(command, self._movement_plan(inner, capture=hold))
+
+        return self._end_hold(command, attempt)
+
+    def execute_void(self, command: VoidCommand) -> HoldResult:
+        def attempt(hold: Hold) -> tuple[KeyRecord, bool]:
+            key = (hold.user_id, hold.currency)
+
+            def plan(accounts: dict[AccountKey, Account], _: str, now: str) -> _Plan | None:
+                account, now_ms = accounts[key], epoch_ms(now)
+                live = account.live_holds(now_ms)
+                if hold.hold_id not in live:
+                    raise HoldChanged()
+                holds = {hold_id: value for hold_id, value in live.items() if hold_id != hold.hold_id}
+                end = HoldEnding(hold, HoldStatus.VOIDED, now, now_ms)
+                write = AccountWrite(account, account.balance_minor, account.updated_at, holds=holds)
+                return _Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
+
+            return self._commit(command, _Planner([key], plan))
+
+        return self._end_hold(command, attempt)
+
+    def _end_hold(
+        self, command: CaptureCommand | VoidCommand, attempt: Callable[[Hold], tuple[KeyRecord, bool]]
+    ) -> HoldResult:
+        """Capture or void: answer a replay from the key's record, else end the hold exactly once."""
+        earlier = self._repository.get_key_record(command.idempotent_key)
+        if earlier is not None:
+            return self._hold_result(*self._replay(command, canonical_json(self.payload(command)), earlier))
+        deadline = self._monotonic() + self._retry.max_seconds
+        while True:
+            hold = self._repository.get_hold(command.hold_id)
+            if hold is None:
+                raise HoldNotFound(f"No hold with holdId {command.hold_id!r}.")
+            status = hold.status(epoch_ms(timestamp(self._clock())))
+            if status is HoldStatus.EXPIRED:
+                raise HoldExpired(f"The hold expired at {hold.expires_at}.")
+            if status is not HoldStatus.PENDING:
+                raise HoldNotPending(f"The hold is already {status.value}.", status=status.value)
+            try:
+                return self._hold_result(*attempt(hold))
+            except HoldChanged:  # it ended or expired meanwhile: read it again, the next turn says how
+                if self._monotonic() > deadline:
+                    raise ServiceUnavailable("The hold is changing concurrently; retry with the same key.") from None
+
+    def _hold_result(self, record: KeyRecord, replayed: bool) -> HoldResult:
+        assert record.hold is not None  # every hold operation's record carries the hold it answered with
+        return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed)
+
+    def get_hold(self, hold_id: str) -> tuple[Hold, int]:
+        """The hold and the instant (epoch ms) its status was read at."""
+        hold = self._repository.get_hold(_checked_hold_id(hold_id))
+        if hold is None:
+            raise HoldNotFound(f"No hold with holdId {hold_id!r}.")
+        return hold, epoch_ms(timestamp(self._clock()))
+
+    def list_holds(
+        self, user_id: str, status: str | None = None, limit: int = HISTORY_DEFAULT_LIMIT, cursor: str | None = None
+    ) -> HoldPage:
+        user_id = _checked_user_id(user_id)
+        try:
+            wanted = HoldStatus(status) if status is not None else None
+        except ValueError:
+            raise InvalidRequest("status must be pending, captured, voided or expired") from None
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= HISTORY_MAX_LIMIT:
+            raise InvalidRequest(f"limit must be an integer from 1 to {HISTORY_MAX_LIMIT}")
+        after = _decode_hold_cursor(cursor, user_id) if cursor is not None else None
+        now_ms = epoch_ms(timestamp(self._clock()))
+        holds, last = self._repository.list_holds(user_id, wanted, now_ms, limit, after)
+        return HoldPage(holds=holds, as_of_ms=now_ms, next_cursor=_encode_hold_cursor(user_id, last) if last else None)
 
     def fold_system_accounts(self, min_age_seconds: float = FOLD_MIN_AGE_SECONDS) -> int:
         """Fold every system bucket's legs older than min_age_seconds into its checkpoint, so balance
@@ -483,10 +767,10 @@ class WalletService:
 
     def _commit(
         self, command: Command, planner: "_Planner", decline_message: str | None = None
-    ) -> tuple[tuple[LedgerEntry, ...], bool]:
+    ) -> tuple[KeyRecord, bool]:
         """Plan against the balances read, commit, and retry lost races until the deadline.
 
-        Returns the entries written (or first written for the key) and whether this was a replay."""
+        Returns the key's record (written now, or first written for the key) and whether this was a replay."""
         account_keys, plan = planner.account_keys, planner.plan
         request = canonical_json(self.payload(command))
         accounts = self._accounts(account_keys)
@@ -499,11 +783,20 @@ class WalletService:
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
                 return self._decline(command, request, now, decline_message or self._decline_message(command))
-            entries = tuple(write.entry for write in attempt_plan.writes)
-            record = KeyRecord(command.idempotent_key, request, Outcome.APPLIED, now, entries)
+            entries = tuple(write.entry for write in attempt_plan.writes if write.entry)
+            record = KeyRecord(
+                command.idempotent_key, request, Outcome.APPLIED, now, entries, hold=attempt_plan.answer_hold
+            )
             try:
-                self._repository.commit(record, attempt_plan.writes, attempt_plan.system_entries, attempt_plan.budget)
-                return entries, False
+                self._repository.commit(
+                    record,
+                    attempt_plan.writes,
+                    attempt_plan.system_entries,
+                    attempt_plan.budget,
+                    attempt_plan.new_hold,
+                    attempt_plan.hold_ending,
+                )
+                return record, False
             except KeyAlreadyUsed as used:
                 return self._replay(command, request, used.record)
             except StaleAccount as stale:  # another movement won; its state came back with the failure
@@ -536,6 +829,7 @@ class WalletService:
         now: str,
         counterparty: str,
         reversal_of: str | None = None,
+        hold_id: str | None = None,
     ) -> LedgerEntry:
         return LedgerEntry(
             transaction_id=transaction_id,
@@ -546,18 +840,19 @@ class WalletService:
             type=entry_type,
             amount_minor=command.amount_minor,
             balance_after_minor=account.balance_minor + entry_type.sign * command.amount_minor,
-            sequence=account.version + 1,
+            sequence=account.entries + 1,
             created_at=now,
             counterparty=counterparty,
             description=command.description,
             metadata=command.metadata,
             transfer_id=transaction_id if isinstance(command, TransferCommand) else None,
             reversal_of=reversal_of,
+            hold_id=hold_id,
         )
 
     def _system_entry(
         self,
-        command: TransactionCommand | TransferCommand,
+        command: TransactionCommand | TransferCommand | HoldCommand,
         account: str,
         amount_minor: int,
         transaction_id: str,
@@ -580,13 +875,14 @@ class WalletService:
 
     def _opening(
         self,
-        command: TransactionCommand | TransferCommand,
+        command: TransactionCommand | TransferCommand | HoldCommand,
         account: Account,
         asset: Asset,
         transaction_id: str,
         now: str,
     ) -> tuple[SystemEntry, ...]:
-        """The treasury issues a user's opening balance in the transaction that first writes the account."""
+        """The treasury issues a user's opening balance in the transaction that first writes the account
+        (a movement, or a hold placed on an account never written)."""
         if account.version > 0 or asset.opening_minor == 0:
             return ()
         leg = f"opening:{account.user_id}"
@@ -604,23 +900,28 @@ class WalletService:
             for key in keys
         }
 
-    def _decline(self, command: Command, request: str, now: str, message: str) -> tuple[tuple[LedgerEntry, ...], bool]:
+    def _decline(self, command: Command, request: str, now: str, message: str) -> tuple[KeyRecord, bool]:
         try:
             self._repository.record_declined(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
         except KeyAlreadyUsed as used:
             return self._replay(command, request, used.record)
         raise InsufficientFunds(message)
 
-    def _replay(self, command: Command, request: str, record: KeyRecord) -> tuple[tuple[LedgerEntry, ...], bool]:
+    def _replay(self, command: Command, request: str, record: KeyRecord) -> tuple[KeyRecord, bool]:
         if record.request != request:
             raise IdempotencyKeyReused("This idempotency key was already used with a different request.")
         if record.outcome is Outcome.DECLINED:
             raise InsufficientFunds(self._decline_message(command), replayed=True)
-        return record.entries, True
+        return record, True
 
     def _decline_message(self, command: Command) -> str:
         if isinstance(command, ReversalCommand):
             return "The reversal exceeds the available balance."
+        if isinstance(command, (CaptureCommand, VoidCommand)):
+            return "The hold could not be ended."  # never a decline: a capture pays from its own hold
+        if isinstance(command, HoldCommand):
+            amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
+            return f"A hold of {amount} {command.currency} exceeds the available balance."
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         kind = "transfer" if isinstance(command, TransferCommand) else "debit"
         return f"A {kind} of {amount} {command.currency} exceeds the available balance."
@@ -662,6 +963,56 @@ def _checked_metadata(metadata: object) -> dict[str, str] | None:
         raise InvalidRequest(problem)
     assert metadata is None or isinstance(metadata, dict)
     return dict(sorted(metadata.items())) if metadata else None  # an empty object is the same as none
+
+
+def epoch_ms(instant: str) -> int:
+    """Milliseconds since the epoch of one of this service's timestamps."""
+    return int(datetime.fromisoformat(instant).timestamp() * 1000)
+
+
+def ended(hold: Hold, ending: HoldEnding) -> Hold:
+    """The hold as it reads once `ending` has committed."""
+    return replace(
+        hold,
+        stored_status=ending.status,
+        ended_at=ending.ended_at,
+        captured_minor=ending.captured_minor,
+        transaction_id=ending.transaction_id,
+        captured_to=ending.captured_to,
+    )
+
+
+def _checked_hold_id(hold_id: object) -> str:
+    if not isinstance(hold_id, str) or not 1 <= len(hold_id) <= 64:
+        raise InvalidRequest("holdId must be the id of a hold")
+    return hold_id
+
+
+def _normalised_amount(amount: object) -> str | None:
+    """An amount's canonical text before its asset is known (the scale is checked later), or None."""
+    if amount is None:
+        return None
+    try:
+        parse_amount(amount, MAX_SCALE, "any asset")
+        return format(Decimal(amount_text(amount)).normalize(), "f")
+    except InvalidAmount as error:
+        raise InvalidRequest(str(error)) from None
+
+
+def _encode_hold_cursor(user_id: str, last: tuple[str, str]) -> str:
+    raw = json.dumps({"u": user_id, "t": last[0], "h": last[1]}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_hold_cursor(cursor: str, user_id: str) -> tuple[str, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        valid = data["u"] == user_id and isinstance(data["t"], str) and isinstance(data["h"], str)
+    except (ValueError, TypeError, KeyError, binascii.Error, AttributeError):
+        valid = False
+    if not valid:
+        raise InvalidRequest("cursor is not a cursor returned for this user's holds")
+    return data["t"], data["h"]
 
 
 def parse_instant(text: str, name: str, round_up: bool) -> str:

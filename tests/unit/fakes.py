@@ -3,11 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import replace
 
-from wallet.models import Account, AccountKey, KeyRecord, LedgerEntry, SystemEntry
+from wallet.models import Account, AccountKey, Hold, HoldStatus, KeyRecord, LedgerEntry, SystemEntry
 from wallet.repository import (
     ENTRY_SK_END,
     AccountWrite,
     Checkpoint,
+    HoldChanged,
+    HoldEnding,
     KeyAlreadyUsed,
     ReversalBudget,
     ReversalBudgetChanged,
@@ -16,6 +18,7 @@ from wallet.repository import (
     system_entry_sk,
     system_pk,
 )
+from wallet.service import ended
 
 
 class InMemoryRepository:
@@ -25,6 +28,7 @@ class InMemoryRepository:
         self.system_entries: dict[str, dict[str, SystemEntry]] = {}  # partition -> sort key -> leg
         self.checkpoints: dict[str, Checkpoint] = {}
         self.keys: dict[str, KeyRecord] = {}
+        self.holds: dict[str, Hold] = {}
         self.contention_left = 0  # the next N commits raise WriteContention
         self.before_commit = None  # callable run before a commit, to simulate a concurrent writer
         self.commit_calls = 0
@@ -36,8 +40,10 @@ class InMemoryRepository:
         self,
         key_record: KeyRecord,
         writes: Sequence[AccountWrite],
-        system_entries: Sequence[SystemEntry],
+        system_entries: Sequence[SystemEntry] = (),
         budget: ReversalBudget | None = None,
+        new_hold: Hold | None = None,
+        hold_ending: HoldEnding | None = None,
     ) -> None:
         self.commit_calls += 1
         if self.before_commit:
@@ -50,10 +56,9 @@ class InMemoryRepository:
             raise WriteContention()
         stale: dict[AccountKey, Account | None] = {}
         for write in writes:
-            key = (write.entry.user_id, write.entry.currency)
-            current = self.accounts.get(key)
-            if (current.version if current else 0) != write.expected_version:
-                stale[key] = current
+            current = self.accounts.get(write.key)
+            if (current.version if current else 0) != write.account.version:
+                stale[write.key] = current
         if stale:
             raise StaleAccount(stale)
         if budget is not None:
@@ -61,17 +66,33 @@ class InMemoryRepository:
             if original.reversed_minor != budget.before:
                 raise ReversalBudgetChanged()
             self.keys[budget.original_key] = replace(original, reversed_minor=budget.after)
+        if hold_ending is not None:
+            hold = self.holds[hold_ending.hold.hold_id]
+            if hold.stored_status is not HoldStatus.PENDING or hold.expires_at_ms <= hold_ending.now_ms:
+                raise HoldChanged()
+            self.holds[hold.hold_id] = ended(hold, hold_ending)
+        if new_hold is not None:
+            self.holds[new_hold.hold_id] = new_hold
         self.keys[key_record.idempotent_key] = key_record
         for write in writes:
-            entry = write.entry
-            key = (entry.user_id, entry.currency)
-            self.accounts[key] = Account(
-                entry.user_id, entry.currency, entry.balance_after_minor, entry.sequence, entry.created_at
+            account = write.account
+            self.accounts[write.key] = Account(
+                account.user_id,
+                account.currency,
+                write.balance_minor,
+                account.version + 1,
+                write.updated_at,
+                account.entries + (1 if write.entry else 0),
+                account.holds if write.holds is None else write.holds,
             )
-            self.entries.setdefault(key, []).append(entry)
+            if write.entry:
+                self.entries.setdefault(write.key, []).append(write.entry)
         for leg in system_entries:
             partition = system_pk(leg.account, leg.currency, leg.bucket)
             self.system_entries.setdefault(partition, {})[system_entry_sk(leg)] = leg
+
+    def get_hold(self, hold_id: str) -> Hold | None:
+        return self.holds.get(hold_id)
 
     def record_declined(self, record: KeyRecord) -> None:
         if record.idempotent_key in self.keys:
