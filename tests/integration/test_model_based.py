@@ -2,25 +2,29 @@
 step against a plain in-memory model of what a correct ledger answers.
 
 Operations: credits and debits in three assets with optional counterparty, description and metadata,
-transfers between users, replays, reused keys (also across routes), response-cache expiry, balance,
-balances and history reads. After every step the system accounts the step touched are read back and
-compared with the model, and the books balance: for every asset, the users' balances plus the system
-accounts' movements caused by this run sum to zero.
+transfers between users, holds (placed, captured in part or in full to a system account or a user,
+voided, expired by moving a fake clock), reversals (partial and full), replays, reused keys (also across
+routes), response-cache expiry, balance, balances, history and point-in-time reads. After every step the
+system accounts the step touched are read back and compared with the model, no available balance is
+negative, and the books balance: for every asset, the users' balances plus the system accounts'
+movements caused by this run sum to zero.
 """
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 import wallet
-from handlers import balance, balances, history, transact, transfer
+from handlers import balance, balances, history, holds, reversal, transact, transfer
 from tests.integration.conftest import Store
-from tests.support import invoke, transaction_event, transfer_event, unique, user_event
+from tests.integration.test_holds import hold_event
+from tests.support import invoke, reversal_event, transaction_event, transfer_event, unique, user_event, with_body
 from wallet.aws import dynamodb_client
 
 USERS = ["alice", "bob", "carol"]
@@ -46,37 +50,85 @@ class Sent:
 
 
 @dataclass
+class ModelHold:
+    user: str
+    currency: str
+    amount: int
+    expires_ms: int
+    status: str = "pending"
+
+
+@dataclass
+class ModelMovement:
+    """An applied credit, debit or transfer (or capture), as a reversal sees it."""
+
+    kind: str  # credit, debit, transfer
+    user: str  # the user credited or debited; for a transfer the sender
+    other: str  # the system account, or the receiver
+    currency: str
+    amount: int
+    reversed: int = 0
+
+
+@dataclass
 class ModelLedger:
     balances: dict[tuple[str, str], int] = field(default_factory=dict)  # written accounts only
     system: dict[tuple[str, str], int] = field(default_factory=dict)  # movements caused by this run
-    ledger: dict[tuple[str, str], list[tuple[str, int, int, str]]] = field(default_factory=dict)
+    ledger: dict[tuple[str, str], list[tuple[str, int, int, str, str]]] = field(default_factory=dict)
     touched: set[tuple[str, str]] = field(default_factory=set)  # system pairs changed since the last check
+    holds: dict[str, ModelHold] = field(default_factory=dict)
+    movements: dict[str, ModelMovement] = field(default_factory=dict)
+    now_ms: int = 0
+    now: str = ""
 
     def balance(self, user: str, currency: str) -> int:
         return self.balances.get((user, currency), ASSETS[currency][1])
+
+    def held(self, user: str, currency: str) -> int:
+        return sum(
+            hold.amount
+            for hold in self.holds.values()
+            if (hold.user, hold.currency) == (user, currency)
+            and hold.status == "pending"
+            and self.now_ms < hold.expires_ms
+        )
+
+    def available(self, user: str, currency: str) -> int:
+        return self.balance(user, currency) - self.held(user, currency)
+
+    def touch(self, user: str, currency: str) -> None:
+        """An account's first write of any kind issues its opening balance from the treasury."""
+        if (user, currency) not in self.balances:
+            if ASSETS[currency][1]:
+                self._move_system("treasury", currency, -ASSETS[currency][1])
+            self.balances[(user, currency)] = ASSETS[currency][1]
 
     def _move_system(self, account: str, currency: str, amount: int) -> None:
         self.system[(account, currency)] = self.system.get((account, currency), 0) + amount
         self.touched.add((account, currency))
 
     def _post(self, user: str, currency: str, type: str, amount: int, counterparty: str) -> int:
-        if (user, currency) not in self.balances and ASSETS[currency][1]:
-            self._move_system("treasury", currency, -ASSETS[currency][1])  # the opening, issued on first write
+        self.touch(user, currency)
         sign = 1 if type in ("credit", "transfer_in") else -1
         after = self.balance(user, currency) + sign * amount
         self.balances[(user, currency)] = after
-        self.ledger.setdefault((user, currency), []).append((type, amount, after, counterparty))
+        self.ledger.setdefault((user, currency), []).append((type, amount, after, counterparty, self.now))
         return after
 
-    def transact(self, user: str, currency: str, amount: int, type: str, counterparty: str) -> int | None:
+    def transact(
+        self, user: str, currency: str, amount: int, type: str, counterparty: str, releasing: int = 0
+    ) -> int | None:
+        """releasing: a capture's own held amount, freed by the same write."""
         sign = 1 if type == "credit" else -1
-        if self.balance(user, currency) + sign * amount < 0:
+        if sign < 0 and self.available(user, currency) + releasing - amount < 0:
             return None
         self._move_system(counterparty, currency, -sign * amount)
         return self._post(user, currency, type, amount, counterparty)
 
-    def transfer(self, source: str, target: str, currency: str, amount: int) -> tuple[int, int] | None:
-        if self.balance(source, currency) < amount:
+    def transfer(
+        self, source: str, target: str, currency: str, amount: int, releasing: int = 0
+    ) -> tuple[int, int] | None:
+        if self.available(source, currency) + releasing < amount:
             return None
         return (
             self._post(source, currency, "transfer_out", amount, target),
@@ -92,6 +144,23 @@ class LedgerMachine(RuleBasedStateMachine):
         self.run = unique("model")  # fresh users and keys for every generated sequence
         self.model = ModelLedger()
         self.system_at_start: dict[tuple[str, str], Decimal] = {}
+        # The service's clock, frozen here and moved only by advance_clock (and 1 ms per step, so entries
+        # have distinct instants): expiry is then checked to the millisecond.
+        self.service = wallet.default_service()
+        self.real_clock = self.service._clock
+        self.start = datetime.now(UTC).replace(microsecond=0)
+        self.offset_ms = 0
+        self.service._clock = lambda: self.start + timedelta(milliseconds=self.offset_ms)
+        self._tick(0)
+
+    def _tick(self, milliseconds: int = 1) -> None:
+        self.offset_ms += milliseconds
+        moment = self.start + timedelta(milliseconds=self.offset_ms)
+        self.model.now_ms = int(moment.timestamp() * 1000)
+        self.model.now = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def teardown(self) -> None:
+        self.service._clock = self.real_clock
 
     def user_id(self, name: str) -> str:
         return f"{self.run}-{name}"
@@ -104,6 +173,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 body["idempotentKey"], body["fromUserId"], body["toUserId"], body["amount"], **_extras(body)
             )
         )
+        self._tick()
         result = invoke(route, event)
         return Sent(body["idempotentKey"], route, body, result.status, result.raw_body)
 
@@ -151,6 +221,8 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             assert answer["counterparty"] == (counterparty or _default_counterparty(type))
             assert answer["metadata"] == (metadata or None)
+            other = counterparty or _default_counterparty(type)
+            self.model.movements[answer["transactionId"]] = ModelMovement(type, name, other, currency, amount)
         return sent
 
     @rule(target=sent, pair=st.permutations(USERS), currency=st.sampled_from(list(ASSETS)), amount=AMOUNTS)
@@ -175,6 +247,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 money(expected[0], currency),
                 money(expected[1], currency),
             )
+            self.model.movements[answer["transferId"]] = ModelMovement("transfer", source, target, currency, amount)
         return sent
 
     @rule(target=sent, name=st.sampled_from(USERS), offset=st.integers(min_value=-1, max_value=1))
@@ -191,12 +264,144 @@ class LedgerMachine(RuleBasedStateMachine):
         sent = self._send(transact, body)
         expected = self.model.transact(name, "USD", amount, "debit", "revenue")
         assert sent.status == (409 if expected is None else 201), sent.raw_body
+        if expected is not None:
+            movement = ModelMovement("debit", name, "revenue", "USD", amount)
+            self.model.movements[json.loads(sent.raw_body)["transactionId"]] = movement
         return sent
 
     @rule(earlier=sent)
     def replay(self, earlier):
+        if earlier.route is not transact and earlier.route is not transfer:
+            return  # hold answers show the hold's status as of their time: compared in their own rules
         again = self._send(earlier.route, earlier.body)
         assert (again.status, again.raw_body) == (earlier.status, earlier.raw_body)
+
+    # --- holds -------------------------------------------------------------------------------------
+
+    @rule(
+        name=st.sampled_from(USERS),
+        currency=st.sampled_from(list(ASSETS)),
+        amount=AMOUNTS,
+        ttl=st.sampled_from([60, 120, 600]),
+    )
+    def place_hold(self, name, currency, amount, ttl):
+        self._remember_system_before(currency)
+        self._tick()
+        body = {
+            "idempotentKey": unique(f"{self.run}-h"),
+            "userId": self.user_id(name),
+            "amount": money(amount, currency),
+        }
+        result = invoke(holds, with_body("hold-place", body | {"currency": currency, "expiresInSeconds": ttl}))
+        if self.model.available(name, currency) < amount:
+            assert result.status == 409, result.raw_body
+            return
+        assert result.status == 201, result.raw_body
+        self.model.touch(name, currency)
+        hold = ModelHold(name, currency, amount, self.model.now_ms + ttl * 1000)
+        self.model.holds[result.body["holdId"]] = hold
+        assert result.body["available"] == money(self.model.available(name, currency), currency)
+
+    @precondition(lambda self: self.model.holds)
+    @rule(
+        data=st.data(),
+        fraction=st.sampled_from([None, 1, 2]),
+        to=st.none() | st.sampled_from(["promotions"]) | st.sampled_from(USERS),
+    )
+    def capture_hold(self, data, fraction, to):
+        hold_id = data.draw(st.sampled_from(sorted(self.model.holds)))
+        hold = self.model.holds[hold_id]
+        self._remember_system_before(hold.currency)
+        amount = hold.amount if fraction is None else max(1, hold.amount // (fraction + 1))
+        body: dict[str, Any] = {"idempotentKey": unique(f"{self.run}-c")}
+        if fraction is not None:
+            body["amount"] = money(amount, hold.currency)
+        if to == hold.user:
+            to = None
+        if to in USERS:
+            body["toUserId"] = self.user_id(to)
+        elif to:
+            body["counterparty"] = to
+        self._tick()
+        result = invoke(holds, hold_event("hold-capture", hold_id, body))
+        if self._refused_as_ended(hold, result):
+            return
+        assert result.status == 200, result.raw_body
+        if to in USERS:
+            after = self.model.transfer(hold.user, to, hold.currency, amount, releasing=hold.amount)
+            movement = ModelMovement("transfer", hold.user, to, hold.currency, amount)
+        else:
+            after = self.model.transact(hold.user, hold.currency, amount, "debit", to or "revenue", hold.amount)
+            movement = ModelMovement("debit", hold.user, to or "revenue", hold.currency, amount)
+        assert after is not None
+        hold.status = "captured"
+        assert (result.body["status"], result.body["capturedAmount"]) == ("captured", money(amount, hold.currency))
+        self.model.movements[result.body["transactionId"]] = movement
+
+    @precondition(lambda self: self.model.holds)
+    @rule(data=st.data())
+    def void_hold(self, data):
+        hold_id = data.draw(st.sampled_from(sorted(self.model.holds)))
+        hold = self.model.holds[hold_id]
+        self._tick()
+        result = invoke(holds, hold_event("hold-void", hold_id, {"idempotentKey": unique(f"{self.run}-v")}))
+        if self._refused_as_ended(hold, result):
+            return
+        assert result.status == 200 and result.body["status"] == "voided", result.raw_body
+        hold.status = "voided"
+
+    def _refused_as_ended(self, hold: ModelHold, result) -> bool:
+        """A hold that ended or expired is refused with the right code; True if it was."""
+        if hold.status != "pending":
+            assert result.status == 409 and result.body["error"]["code"] == "HOLD_NOT_PENDING", result.raw_body
+            return True
+        if self.model.now_ms >= hold.expires_ms:
+            assert result.status == 409 and result.body["error"]["code"] == "HOLD_EXPIRED", result.raw_body
+            return True
+        return False
+
+    @rule(seconds=st.sampled_from([1, 59, 60, 61, 300]))
+    def advance_clock(self, seconds):
+        self._tick(seconds * 1000)
+
+    # --- reversals ---------------------------------------------------------------------------------
+
+    @precondition(lambda self: self.model.movements)
+    @rule(data=st.data(), part=st.sampled_from([None, 2, 3]))
+    def reverse(self, data, part):
+        movement_id = data.draw(st.sampled_from(sorted(self.model.movements)))
+        movement = self.model.movements[movement_id]
+        self._remember_system_before(movement.currency)
+        left = movement.amount - movement.reversed
+        amount = left if part is None else max(1, movement.amount // part)
+        body: dict[str, Any] = {} if part is None else {"amount": money(amount, movement.currency)}
+        self._tick()
+        result = invoke(reversal, reversal_event(movement_id, unique(f"{self.run}-r"), **body))
+        if left == 0 or amount > left:
+            assert result.status == 409 and result.body["error"]["code"] == "REVERSAL_EXCEEDS_ORIGINAL", result.raw_body
+            return
+        if movement.kind == "transfer":
+            after = self.model.transfer(movement.other, movement.user, movement.currency, amount)
+        else:
+            back = "debit" if movement.kind == "credit" else "credit"
+            after = self.model.transact(movement.user, movement.currency, amount, back, movement.other)
+        if after is None:
+            assert result.status == 409 and result.body["error"]["code"] == "INSUFFICIENT_FUNDS", result.raw_body
+            return
+        assert result.status == 201, result.raw_body
+        movement.reversed += amount
+
+    # --- point in time -----------------------------------------------------------------------------
+
+    @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)), data=st.data())
+    def read_balance_at_an_earlier_instant(self, name, currency, data):
+        entries = self.model.ledger.get((name, currency), [])
+        instants = sorted({entry[4] for entry in entries}) or [self.model.now]
+        at = data.draw(st.sampled_from(instants))
+        expected = [entry[2] for entry in entries if entry[4] <= at]
+        result = invoke(balance, user_event("balance", self.user_id(name), {"currency": currency, "at": at}))
+        assert result.status == 200, result.raw_body
+        assert result.body["balance"] == money(expected[-1] if expected else ASSETS[currency][1], currency)
 
     @rule(earlier=sent, change=st.sampled_from(["amount", "currency", "route", "metadata"]))
     def reuse_key_with_other_payload(self, earlier, change):
@@ -246,14 +451,24 @@ class LedgerMachine(RuleBasedStateMachine):
         result = invoke(balances, user_event("balances", self.user_id(name)))
         assert result.status == 200
         assert result.body["balances"] == [
-            {"currency": code, "balance": money(self.model.balance(name, code), code)} for code in ASSETS
+            {
+                "currency": code,
+                "balance": money(self.model.balance(name, code), code),
+                "held": money(self.model.held(name, code), code),
+                "available": money(self.model.available(name, code), code),
+            }
+            for code in ASSETS
         ]
 
     @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)))
     def read_balance(self, name, currency):
         result = invoke(balance, user_event("balance", self.user_id(name), {"currency": currency}))
         assert result.status == 200
-        assert result.body["balance"] == money(self.model.balance(name, currency), currency)
+        assert (result.body["balance"], result.body["held"], result.body["available"]) == (
+            money(self.model.balance(name, currency), currency),
+            money(self.model.held(name, currency), currency),
+            money(self.model.available(name, currency), currency),
+        )
 
     @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)), limit=st.integers(1, 4))
     def read_history(self, name, currency, limit):
@@ -273,7 +488,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 money(after, currency),
                 counterparty if counterparty in SYSTEM_ACCOUNTS else self.user_id(counterparty),
             )
-            for type, amount, after, counterparty in reversed(self.model.ledger.get((name, currency), []))
+            for type, amount, after, counterparty, _ in reversed(self.model.ledger.get((name, currency), []))
         ]
         assert [
             (item["type"], item["amount"], item["balanceAfter"], item["counterparty"]) for item in items
@@ -291,8 +506,15 @@ class LedgerMachine(RuleBasedStateMachine):
             assert users + system == 0, f"{currency} books off by {users + system}"
 
     @invariant()
-    def balances_never_negative(self):
+    def every_balance_held_and_available_matches_the_model(self):
+        for name in USERS:
+            if any(user == name for user, _ in self.model.balances):
+                self.read_balances(name)
+
+    @invariant()
+    def balances_and_available_never_negative(self):
         assert all(value >= 0 for value in self.model.balances.values())
+        assert all(self.model.available(user, currency) >= 0 for user, currency in self.model.balances)
 
 
 def _default_counterparty(type: str) -> str:
