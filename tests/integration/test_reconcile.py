@@ -16,12 +16,12 @@ from wallet.settings import get_settings
 
 
 def own_items(store, users, keys):
-    """The items a few users and keys wrote: their accounts, entries, system legs and key records."""
+    """The items a few users and keys wrote: accounts, entries, system legs, holds and key records."""
     items = []
     for item in store.client.get_paginator("scan").paginate(TableName=WALLET_TABLE.default_name).search("Items"):
         pk = item["PK"]["S"]
-        system_leg_of_ours = pk.startswith("SYSTEM#") and item.get("userId", {}).get("S") in users
-        if pk.removeprefix("USER#") in users or pk.removeprefix("TXKEY#") in keys or system_leg_of_ours:
+        ours = pk.startswith(("SYSTEM#", "HOLD#")) and item.get("userId", {}).get("S") in users
+        if pk.removeprefix("USER#") in users or pk.removeprefix("TXKEY#") in keys or ours:
             items.append(item)
     return items
 
@@ -35,6 +35,13 @@ def books(store):
     wallet.transact(keys[1], a, "3", "credit", currency="GOLD", counterparty="promotions")
     wallet.transact(keys[2], a, "2.50", "debit")
     wallet.transfer(keys[3], a, b, "7.25", metadata={"why": "test"})
+    keys += [unique("k") for _ in range(4)]
+    debit = wallet.transact(keys[4], a, "1.00", "debit")
+    wallet.reverse(keys[5], debit.entry.transaction_id, "0.40")
+    captured = wallet.place_hold(keys[6], b, "2.00").hold
+    wallet.capture_hold(keys[7], captured.hold_id, "1.50")
+    keys += [unique("k")]
+    wallet.place_hold(keys[8], b, "3.00")  # still pending
     return own_items(store, {a, b}, set(keys)), a, b
 
 
@@ -46,7 +53,14 @@ def test_the_books_of_real_movements_balance(books):
     items, _, _ = books
     report = reconcile(items, get_settings())
     assert report.clean, report.summary()
-    assert (report.accounts, report.entries, report.movements, report.transfers, report.keys) == (3, 5, 4, 1, 4)
+    assert (report.accounts, report.entries, report.movements, report.transfers, report.keys, report.holds) == (
+        3,
+        8,
+        7,
+        1,
+        9,
+        2,
+    )
     assert report.totals == {"USD": 0, "EUR": 0, "GOLD": 0}
 
 
@@ -80,6 +94,26 @@ def negative_balance(items, a, b):
     balance["balanceMinor"]["N"] = "-1"
 
 
+def hold_still_counted_after_capture(items, a, b):
+    balance = find(items, lambda pk, sk, _: pk == f"USER#{b}" and sk == "BALANCE#USD")
+    captured = find(items, lambda pk, sk, item: pk.startswith("HOLD#") and item["status"]["S"] == "captured")
+    balance["holds"]["M"][captured["holdId"]["S"]] = {"M": {"a": captured["amountMinor"], "x": captured["expiresAtMs"]}}
+
+
+def pending_hold_not_counted(items, a, b):
+    find(items, lambda pk, sk, _: pk == f"USER#{b}" and sk == "BALANCE#USD")["holds"]["M"].clear()
+
+
+def captured_more_than_moved(items, a, b):
+    captured = find(items, lambda pk, sk, item: pk.startswith("HOLD#") and item["status"]["S"] == "captured")
+    captured["capturedMinor"]["N"] = "200"
+
+
+def reversal_budget_off(items, a, b):
+    original = find(items, lambda pk, sk, item: pk.startswith("TXKEY#") and "reversedMinor" in item)
+    original["reversedMinor"]["N"] = "10"
+
+
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
@@ -90,6 +124,10 @@ def negative_balance(items, a, b):
         (wrong_balance_after, "says balanceAfter"),
         (drop_key_record, "has no key record"),
         (negative_balance, "negative balance"),
+        (hold_still_counted_after_capture, "still counts hold"),
+        (pending_hold_not_counted, "does not count it"),
+        (captured_more_than_moved, "without that movement"),
+        (reversal_budget_off, "reversed, the record says"),
     ],
 )
 def test_each_kind_of_difference_is_reported(books, tamper, expected):
