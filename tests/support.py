@@ -111,6 +111,22 @@ def reversal_event(transaction_id: str, key: str | None, **body: Any) -> dict[st
     return event
 
 
+def place_event(user: str, amount: Any, key: str | None = None, **fields: Any) -> dict[str, Any]:
+    """POST /holds; fields adds currency, expiresInSeconds, description, metadata."""
+    return with_body("hold-place", {"idempotentKey": key or unique("h"), "userId": user, "amount": amount, **fields})
+
+
+def hold_event(sample: str, hold_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A sample hold event for another hold; POSTs get `body` (default: a fresh key), GETs none."""
+    event = load_event(sample)
+    if event["requestContext"]["http"]["method"] == "POST":
+        event = with_body(sample, body if body is not None else {"idempotentKey": unique("k")})
+    old = event["pathParameters"]["holdId"]
+    event["rawPath"] = event["requestContext"]["http"]["path"] = event["rawPath"].replace(old, hold_id)
+    event["pathParameters"] = {"holdId": hold_id}
+    return event
+
+
 def system_event(event_name: str, name: str | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """A sample system-account GET, optionally for another account name or query string."""
     event = copy.deepcopy(load_event(event_name))

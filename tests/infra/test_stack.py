@@ -159,6 +159,20 @@ def _logical_id(template, kind, prefix):
                 },
             },
         ),
+        ("GetHold", {"WalletTable": {"dynamodb:GetItem"}}),
+        ("UserHolds", {"WalletTable/index/ByTime": {"dynamodb:Query"}}),
+        (
+            "VoidHold",
+            {
+                "WalletTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+                "IdempotencyTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem",
+                },
+            },
+        ),
         ("SystemAccounts", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
         ("SystemBalance", {"WalletTable": {"dynamodb:BatchGetItem", "dynamodb:Query"}}),
         ("NotFound", {}),

@@ -3,12 +3,15 @@
 counterparty or read system accounts. Every refusal is a 403 that writes nothing."""
 
 import copy
+from decimal import Decimal
 
 import pytest
 
-from handlers import balance, balances, history, reversal, system_accounts, transact, transfer
+from handlers import balance, balances, history, holds, reversal, system_accounts, transact, transfer
 from tests.support import (
+    hold_event,
     invoke,
+    place_event,
     reversal_event,
     system_event,
     transaction_event,
@@ -155,3 +158,24 @@ def test_missing_table_names_fail_in_lambda(monkeypatch):
             invoke(balance, user_event("balance", unique("u")))
     finally:
         get_settings.cache_clear()
+
+
+def test_a_user_places_and_voids_its_own_holds_and_only_an_admin_captures(jwt_mode, store):
+    user, intruder = unique("me"), unique("intruder")
+    placed = invoke(holds, as_subject(place_event(user, "10.00"), user))
+    foreign = invoke(holds, as_subject(place_event(user, "10.00"), intruder))
+    hold_id = placed.body["holdId"]
+
+    capture_by_owner = invoke(holds, as_subject(hold_event("hold-capture", hold_id), user))
+    void_by_intruder = invoke(holds, as_subject(hold_event("hold-void", hold_id), intruder))
+    read_by_intruder = invoke(holds, as_subject(hold_event("hold-get", hold_id), intruder))
+    list_by_intruder = invoke(holds, as_subject(user_event("user-holds", user, {}), intruder))
+    void_by_owner = invoke(holds, as_subject(hold_event("hold-void", hold_id), user))
+    second = invoke(holds, as_subject(place_event(user, "5.00"), user)).body["holdId"]
+    capture_by_admin = invoke(holds, as_subject(hold_event("hold-capture", second), "ops", scopes=[ADMIN_SCOPE]))
+
+    assert placed.status == 201
+    refused = [foreign, capture_by_owner, void_by_intruder, read_by_intruder, list_by_intruder]
+    assert [result.status for result in refused] == [403] * 5
+    assert void_by_owner.status == 200 and capture_by_admin.status == 200
+    assert store.balance(user) == Decimal("95.00")

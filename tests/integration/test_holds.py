@@ -11,31 +11,17 @@ import wallet
 from handlers import balance, balances, history, holds, reversal, transact, transfer
 from tests.faults import inject, lose_response_after_commit
 from tests.support import (
+    hold_event,
     invoke,
     invoke_in,
     load_event,
+    place_event,
     reversal_event,
     transaction_event,
     transfer_event,
     unique,
     user_event,
-    with_body,
 )
-
-
-def place_event(user, amount, key=None, **fields):
-    return with_body("hold-place", {"idempotentKey": key or unique("h"), "userId": user, "amount": amount, **fields})
-
-
-def hold_event(sample, hold_id, body=None):
-    """A sample hold event for another hold; POSTs get `body` (default: a fresh key), GETs none."""
-    event = load_event(sample)
-    if event["requestContext"]["http"]["method"] == "POST":
-        event = with_body(sample, body if body is not None else {"idempotentKey": unique("k")})
-    old = event["pathParameters"]["holdId"]
-    event["rawPath"] = event["requestContext"]["http"]["path"] = event["rawPath"].replace(old, hold_id)
-    event["pathParameters"] = {"holdId": hold_id}
-    return event
 
 
 def place(user, amount, **fields):
