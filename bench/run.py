@@ -310,7 +310,7 @@ class CapacityMeter:
 
 
 def measure_costs() -> list[dict[str, Any]]:
-    from handlers import balance, balances, history, system_accounts, transact, transfer
+    from handlers import balance, balances, history, holds, reversal, system_accounts, transact, transfer
     from local.apigw import http_api_event
     from local.lambda_context import LocalLambdaContext
     from wallet.aws import dynamodb_client
@@ -331,8 +331,8 @@ def measure_costs() -> list[dict[str, Any]]:
 
     credit_key, debit_key, declined_key = (f"cost-{uuid.uuid4()}" for _ in range(3))
 
-    def read(handler: Any, path: str) -> int:
-        return int(handler.lambda_handler(http_api_event("GET", path), LocalLambdaContext())["statusCode"])
+    def read(handler: Any, path: str, query: str = "") -> int:
+        return int(handler.lambda_handler(http_api_event("GET", path, query), LocalLambdaContext())["statusCode"])
 
     def move(source: str, target: str) -> int:
         body = json.dumps(
@@ -342,6 +342,30 @@ def measure_costs() -> list[dict[str, Any]]:
         return int(transfer.lambda_handler(event, LocalLambdaContext())["statusCode"])
 
     newcomer, stranger = f"cost-{uuid.uuid4().hex[:8]}", f"cost-{uuid.uuid4().hex[:8]}"
+    last: dict[str, Any] = {}
+
+    def send(handler: Any, path: str, body: dict[str, Any]) -> int:
+        event = http_api_event("POST", path, headers={"content-type": "application/json"}, body=json.dumps(body))
+        result = handler.lambda_handler(event, LocalLambdaContext())
+        last.update(json.loads(result["body"]))
+        return int(result["statusCode"])
+
+    def place(amount: str) -> int:
+        return send(holds, "/holds", {"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": amount})
+
+    def end_hold(action: str, body: dict[str, Any] | None = None) -> int:
+        return send(holds, f"/holds/{last['holdId']}/{action}", {"idempotentKey": str(uuid.uuid4()), **(body or {})})
+
+    def reverse(amount: str) -> int:
+        debit = last["transactionId"]
+        return send(reversal, f"/transactions/{debit}/reversal", {"idempotentKey": str(uuid.uuid4()), "amount": amount})
+
+    def remember_a_debit() -> None:
+        send(
+            transact,
+            "/transactions",
+            {"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "3.00", "type": "debit"},
+        )
 
     nothing = lambda: None  # noqa: E731
     steps = [  # (request, preparation outside the measurement, request, expected status)
@@ -363,6 +387,16 @@ def measure_costs() -> list[dict[str, Any]]:
             200,
         ),
         ("history page", nothing, lambda: read(history, f"/users/{user}/transactions"), 200),
+        ("place a hold", nothing, lambda: place("4.00"), 201),
+        ("capture a hold (in part)", nothing, lambda: end_hold("capture", {"amount": "3.00"}), 200),
+        ("void a hold", lambda: place("2.00"), lambda: end_hold("void"), 200),
+        ("reverse a debit (in part)", remember_a_debit, lambda: reverse("1.00"), 201),
+        (
+            "balance at an instant",
+            nothing,
+            lambda: read(balance, f"/users/{user}/balance", "at=2026-01-01T00:00:00Z"),
+            200,
+        ),
     ]
     rows = []
     for name, prepare, action, expected in steps:
