@@ -586,6 +586,13 @@ def account_from_item(item: dict[str, Any]) -> Account:
     )
 
 
+def _metadata(item: dict[str, Any]) -> dict[str, str] | None:
+    """Keys sorted, as the request was stored: DynamoDB returns a map's keys in an order of its own."""
+    if "metadata" not in item:
+        return None
+    return {name: value["S"] for name, value in sorted(item["metadata"]["M"].items())}
+
+
 def _holds_value(holds: dict[str, tuple[int, int]]) -> dict[str, Any]:
     return {"M": {hold_id: {"M": {"a": _n(amount), "x": _n(expires)}} for hold_id, (amount, expires) in holds.items()}}
 
@@ -640,7 +647,7 @@ def hold_from_item(item: dict[str, Any]) -> Hold:
         created_at=item["createdAt"]["S"],
         stored_status=HoldStatus(item["status"]["S"]),
         description=_optional_text(item, "description"),
-        metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
+        metadata=_metadata(item),
         captured_minor=int(item.get("capturedMinor", {}).get("N", "0")),
         transaction_id=_optional_text(item, "transactionId"),
         captured_to=_optional_text(item, "capturedTo"),
@@ -695,7 +702,7 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         created_at=item["createdAt"]["S"],
         counterparty=item["counterparty"]["S"],
         description=_optional_text(item, "description"),
-        metadata={name: value["S"] for name, value in item["metadata"]["M"].items()} if "metadata" in item else None,
+        metadata=_metadata(item),
         transfer_id=_optional_text(item, "transferId"),
         reversal_of=_optional_text(item, "reversalOf"),
         hold_id=_optional_text(item, "holdId"),
