@@ -12,7 +12,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -25,7 +24,7 @@ from api.errors import json_response, status_and_body
 from api.observability import metrics
 from api.schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
 from wallet.aws import dynamodb_client
-from wallet.errors import InsufficientFunds, InvalidRequest, UnsupportedMediaType
+from wallet.errors import InsufficientFunds, InvalidRequest
 from wallet.models import HoldResult
 from wallet.settings import get_settings
 
@@ -40,12 +39,6 @@ idempotency_config = IdempotencyConfig(
     expires_after_seconds=RESPONSE_CACHE_SECONDS,
     response_hook=lambda response, _record: {**response, "replayed": True},
 )
-
-
-def require_json(event: APIGatewayProxyEventV2) -> None:
-    content_type = event.headers.get("content-type", "application/json")
-    if not content_type.startswith("application/json"):
-        raise UnsupportedMediaType("The request body must be JSON (Content-Type: application/json).")
 
 
 def one_key(body_key: str | None, header_key: str | None) -> str:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_admin, require_owner
-from api.movements import idempotency_config, move_once, one_key, require_json
+from api.movements import idempotency_config, move_once, one_key
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import CAPTURE_HOLD, GET_HOLD, PLACE_HOLD, USER_HOLDS, VOID_HOLD
@@ -43,7 +43,6 @@ def _hold_answer(description: str, status: int) -> dict:
 )
 # No return annotations on the writing routes: each answers a success or a 409.
 def place_hold(request: Annotated[HoldRequest, Body()], idempotency_key: KeyHeader = None):
-    require_json(router.current_event)
     require_owner(router.current_event, request.userId)
     service = wallet.default_service()
     command = service.hold_command(
@@ -65,7 +64,6 @@ def place_hold(request: Annotated[HoldRequest, Body()], idempotency_key: KeyHead
     responses={**_hold_answer("The hold, captured", 200), **error_responses(400, 403, 404, 409, 413, 415, 422, 503)},
 )
 def capture_hold(holdId: HoldId, request: Annotated[CaptureRequest, Body()], idempotency_key: KeyHeader = None):
-    require_json(router.current_event)
     require_admin(router.current_event, "Capturing a hold")
     service = wallet.default_service()
     command = service.capture_command(
@@ -81,7 +79,6 @@ def capture_hold(holdId: HoldId, request: Annotated[CaptureRequest, Body()], ide
     responses={**_hold_answer("The hold, voided", 200), **error_responses(400, 403, 404, 409, 413, 415, 422, 503)},
 )
 def void_hold(holdId: HoldId, request: Annotated[VoidRequest, Body()], idempotency_key: KeyHeader = None):
-    require_json(router.current_event)
     hold, _ = wallet.get_hold(holdId)
     require_owner(router.current_event, hold.user_id)
     service = wallet.default_service()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_admin, require_owner
-from api.movements import idempotency_config, move_once, one_key, require_json
+from api.movements import idempotency_config, move_once, one_key
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import TRANSACT
@@ -38,7 +38,6 @@ def create_transaction(
     request: Annotated[TransactionRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)] = None,
 ):
-    require_json(router.current_event)
     if request.type == "credit" or request.counterparty is not None:
         require_admin(router.current_event, "Crediting or choosing a counterparty")
     else:

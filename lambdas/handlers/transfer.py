@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_owner
-from api.movements import idempotency_config, move_once, one_key, require_json
+from api.movements import idempotency_config, move_once, one_key
 from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import TRANSFER
@@ -37,7 +37,6 @@ def create_transfer(
     request: Annotated[TransferRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)] = None,
 ):
-    require_json(router.current_event)
     require_owner(router.current_event, request.fromUserId)  # money leaves only its owner's account
     service = wallet.default_service()
     command = service.transfer_command(

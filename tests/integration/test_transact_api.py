@@ -4,8 +4,17 @@ import json
 
 import pytest
 
-from handlers import balance, not_found, transact
-from tests.support import invoke, load_event, transaction_event, unique, user_event, with_body
+from handlers import balance, holds, not_found, transact, transfer
+from tests.support import (
+    invoke,
+    load_event,
+    place_event,
+    transaction_event,
+    transfer_event,
+    unique,
+    user_event,
+    with_body,
+)
 
 
 def balance_of(user: str) -> str:
@@ -343,3 +352,26 @@ def test_body_that_is_not_utf8_is_400_not_500(store):
 
     assert result.status == 400
     assert result.body["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "application/x-www-form-urlencoded", "text/plain"], ids=["missing", "form", "text"]
+)
+@pytest.mark.parametrize("route", ["transactions", "transfers", "holds"])
+def test_a_body_without_a_json_content_type_is_415_saying_what_to_send(store, content_type, route):
+    user, key = unique("u"), unique("k")
+    handler, event = {
+        "transactions": (transact, transaction_event(key, user, "1.00", "credit")),
+        "transfers": (transfer, transfer_event(key, user, unique("v"), "1.00")),
+        "holds": (holds, place_event(user, "1.00", key)),
+    }[route]
+    event["headers"].pop("content-type", None)
+    if content_type:
+        event["headers"]["content-type"] = content_type
+
+    result = invoke(handler, event)
+
+    assert result.status == 415
+    assert result.body["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "Content-Type: application/json" in result.body["error"]["message"]
+    assert store.user_items(user) == [] and store.key_record(key) is None
