@@ -60,6 +60,10 @@ Money = Annotated[
 ]
 UserId = Annotated[str, Field(pattern=USER_ID_PATTERN, examples=["u1"])]
 IdempotentKey = Annotated[str, Field(pattern=IDEMPOTENT_KEY_PATTERN, examples=["order-1234-payment"])]
+BodyKey = Annotated[
+    IdempotentKey | None,
+    Field(description="Required here or in the Idempotency-Key header; if both, they must match."),
+]
 Currency = Annotated[
     str, Field(pattern=ASSET_CODE_PATTERN, description="A configured asset code (default USD)", examples=["USD"])
 ]
@@ -80,9 +84,7 @@ EntryTypeName = Literal["credit", "debit", "transfer_out", "transfer_in"]
 class TransactionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
     userId: UserId
     amount: RequestAmount
     type: TransactionType
@@ -98,9 +100,7 @@ class TransactionRequest(BaseModel):
 class TransferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
     fromUserId: UserId
     toUserId: UserId
     amount: RequestAmount
@@ -112,9 +112,7 @@ class TransferRequest(BaseModel):
 class ReversalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
     amount: RequestAmount | None = Field(default=None, description="Default: all that is still reversible.")
     description: Description | None = None
 
@@ -131,9 +129,7 @@ def _json_integer(value: object) -> object:
 class HoldRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
     userId: UserId
     amount: RequestAmount
     currency: Currency = DEFAULT_CURRENCY
@@ -147,9 +143,7 @@ class HoldRequest(BaseModel):
 class CaptureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
     amount: RequestAmount | None = Field(default=None, description="Default: all of the hold; never more.")
     counterparty: SystemAccountName | None = Field(
         default=None, description="The system account paid (default revenue)."
@@ -160,9 +154,7 @@ class CaptureRequest(BaseModel):
 class VoidRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotentKey: IdempotentKey | None = Field(
-        default=None, description="Required here or in the Idempotency-Key header; if both, they must match."
-    )
+    idempotentKey: BodyKey = None
 
 
 class HoldResponse(BaseModel):

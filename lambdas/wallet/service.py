@@ -269,18 +269,21 @@ class WalletService:
         asset = self._settings.asset(currency)
         if counterparty is None:
             counterparty = TREASURY if entry_type is EntryType.CREDIT else REVENUE
-        elif counterparty not in self._settings.system_accounts:
-            raise InvalidRequest(f"counterparty must be one of {', '.join(self._settings.system_accounts)}")
         return TransactionCommand(
             idempotent_key=key,
             user_id=_checked_user_id(user_id),
             type=entry_type,
             amount_minor=_checked_amount(amount, asset),
             currency=asset.code,
-            counterparty=counterparty,
+            counterparty=self._checked_counterparty(counterparty),
             description=_checked_description(description),
             metadata=_checked_metadata(metadata),
         )
+
+    def _checked_counterparty(self, name: str) -> str:
+        if name not in self._settings.system_accounts:
+            raise InvalidRequest(f"counterparty must be one of {', '.join(self._settings.system_accounts)}")
+        return name
 
     def transfer_command(
         self,
@@ -584,13 +587,11 @@ class WalletService:
     ) -> CaptureCommand:
         if counterparty is not None and to_user_id is not None:
             raise InvalidRequest("give counterparty or toUserId, not both")
-        if counterparty is not None and counterparty not in self._settings.system_accounts:
-            raise InvalidRequest(f"counterparty must be one of {', '.join(self._settings.system_accounts)}")
         return CaptureCommand(
             _checked_key(idempotent_key),
             _checked_hold_id(hold_id),
             _normalised_amount(amount),
-            counterparty if to_user_id is None else None,
+            self._checked_counterparty(counterparty) if counterparty is not None else None,
             _checked_user_id(to_user_id) if to_user_id is not None else None,
         )
 
