@@ -158,9 +158,9 @@ def test_assets_have_their_own_balances_formats_and_history(store):
     assert listed == {
         "userId": user,
         "balances": [
-            {"currency": "USD", "balance": "100.00"},
-            {"currency": "EUR", "balance": "12.00"},
-            {"currency": "GOLD", "balance": "43"},
+            {"currency": "USD", "balance": "100.00", "held": "0.00", "available": "100.00"},
+            {"currency": "EUR", "balance": "12.00", "held": "0.00", "available": "12.00"},
+            {"currency": "GOLD", "balance": "43", "held": "0", "available": "43"},
         ],
     }
     assert invoke(balance, user_event("balance", user, {"currency": "GOLD"})).body["balance"] == "43"
