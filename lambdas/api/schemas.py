@@ -344,9 +344,14 @@ class BalancesResponse(BaseModel):
     balances: list[CurrencyBalance]
 
 
+class SystemCurrencyBalance(BaseModel):
+    currency: str = Field(examples=["USD"])
+    balance: Money = Field(description="May be negative: the treasury is minus everything it has issued.")
+
+
 class SystemAccountBalances(BaseModel):
     name: str = Field(examples=["treasury"])
-    balances: list[CurrencyBalance]
+    balances: list[SystemCurrencyBalance]
 
 
 class SystemAccountsResponse(BaseModel):

@@ -13,10 +13,10 @@ from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
 from api.schemas import (
-    CurrencyBalance,
     SystemAccountBalances,
     SystemAccountsResponse,
     SystemBalanceResponse,
+    SystemCurrencyBalance,
     error_responses,
 )
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, get_settings
@@ -36,7 +36,9 @@ def list_system_accounts() -> SystemAccountsResponse:
     accounts = [
         SystemAccountBalances(
             name=name,
-            balances=[CurrencyBalance(currency=item.currency, balance=format(item.balance, "f")) for item in balances],
+            balances=[
+                SystemCurrencyBalance(currency=item.currency, balance=format(item.balance, "f")) for item in balances
+            ],
         )
         for name, balances in wallet.get_system_balances().items()
     ]

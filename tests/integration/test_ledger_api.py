@@ -250,3 +250,8 @@ def test_a_ledger_replay_with_metadata_is_byte_identical(store):
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.raw_body == first.raw_body
     assert list(first.body["metadata"]) == sorted(metadata)
+
+
+def test_system_account_balances_have_exactly_currency_and_balance():
+    listed = invoke(system_accounts, system_event("system-accounts")).body["accounts"]
+    assert all(set(entry) == {"currency", "balance"} for account in listed for entry in account["balances"])
