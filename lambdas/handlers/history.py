@@ -4,16 +4,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_owner
-from api.observability import logger, metrics, tracer
+from api.entry import lambda_entry
 from api.resolver import build_resolver
 from api.routes import HISTORY
 from api.schemas import HistoryItem, HistoryResponse, error_responses
-from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, get_settings
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -43,11 +41,4 @@ def list_transactions(
 
 
 app = build_resolver(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app)

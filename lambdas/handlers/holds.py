@@ -6,13 +6,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_admin, require_owner
+from api.entry import lambda_entry
 from api.movements import idempotency_config, move_once, one_key
-from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import CAPTURE_HOLD, GET_HOLD, PLACE_HOLD, USER_HOLDS, VOID_HOLD
 from api.schemas import (
@@ -23,7 +21,6 @@ from api.schemas import (
     VoidRequest,
     error_responses,
 )
-from wallet.settings import get_settings
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, IDEMPOTENT_KEY_PATTERN, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -118,12 +115,4 @@ def list_holds(
 
 
 app = build_resolver(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
-    idempotency_config.register_lambda_context(context)  # before the idempotent call, every invocation
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app, before=idempotency_config.register_lambda_context)

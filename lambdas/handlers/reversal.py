@@ -4,17 +4,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.auth import require_admin
+from api.entry import lambda_entry
 from api.movements import idempotency_config, move_once, one_key
-from api.observability import logger, metrics, tracer
 from api.resolver import build_resolver
 from api.routes import REVERSAL
 from api.schemas import ReversalRequest, ReversalResponse, error_responses
-from wallet.settings import get_settings
 from wallet.validation import IDEMPOTENT_KEY_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -47,12 +44,4 @@ def create_reversal(
 
 
 app = build_resolver(router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    get_settings()  # fail closed: a misconfigured function errors here, before any request is trusted
-    idempotency_config.register_lambda_context(context)  # before the idempotent call, every invocation
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app, before=idempotency_config.register_lambda_context)
