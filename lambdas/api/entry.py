@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from api.observability import logger, metrics, tracer
 from wallet.settings import get_settings
 
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]  # Lambda, or a local context object
 
 
 def lambda_entry(app: APIGatewayHttpResolver, before: Callable[[LambdaContext], None] | None = None) -> LambdaHandler:
