@@ -22,10 +22,6 @@ class EntryType(StrEnum):
         return 1 if self in (EntryType.CREDIT, EntryType.TRANSFER_IN) else -1
 
 
-# Kept for the Python API's callers: credits and debits are the two transaction types.
-MovementType = EntryType
-
-
 class Outcome(StrEnum):
     APPLIED = "APPLIED"
     DECLINED = "DECLINED"
