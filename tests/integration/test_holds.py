@@ -189,19 +189,22 @@ def test_listing_holds_by_status_pages():
     invoke(holds, hold_event("hold-void", placed[0]))
 
     def listed(status):
-        ids, cursor = [], None
+        items, cursor = [], None
         while True:
             query = {"limit": "2"} | ({"status": status} if status else {}) | ({"cursor": cursor} if cursor else {})
             page = invoke(holds, user_event("user-holds", user, query))
             assert page.status == 200, page.body
-            ids += [item["holdId"] for item in page.body["items"]]
+            items += page.body["items"]
             cursor = page.body["nextCursor"]
             if cursor is None:
-                return ids
+                return items
 
-    assert listed("pending") == placed[:0:-1]
-    assert listed("voided") == [placed[0]]
-    assert listed(None) == placed[::-1]
+    everything = listed(None)
+    created = [item["createdAt"] for item in everything]
+    assert created == sorted(created, reverse=True), "newest first, across pages"
+    assert sorted(item["holdId"] for item in everything) == sorted(placed)  # each once
+    assert sorted(item["holdId"] for item in listed("pending")) == sorted(placed[1:])
+    assert [item["holdId"] for item in listed("voided")] == [placed[0]]
     assert invoke(holds, user_event("user-holds", user, {"status": "lost"})).status == 400
 
 
