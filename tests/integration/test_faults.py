@@ -121,11 +121,11 @@ def test_idempotency_store_failure_is_503_and_moves_no_money(client, store):
 RETRYABLE = {503, 409}
 
 
-def until_final(event_factory, first_timeout: float = 10.0, attempts: int = 60):
+def until_final(event_factory, first_timeout: float = 10.0, attempts: int = 60, handler=transact):
     """Send the same request until the answer is final (not in flight, not 503). Returns all answers."""
     answers = []
     for attempt in range(attempts):
-        result = invoke(transact, event_factory(), timeout_seconds=first_timeout if attempt == 0 else 10.0)
+        result = invoke(handler, event_factory(), timeout_seconds=first_timeout if attempt == 0 else 10.0)
         answers.append(result)
         in_flight = result.status == 409 and result.body["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
         if not (result.status == 503 or in_flight):

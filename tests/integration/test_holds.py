@@ -13,10 +13,11 @@ from tests.faults import inject, lose_response_after_commit
 from tests.support import (
     hold_event,
     invoke,
-    invoke_in,
     load_event,
     place_event,
     reversal_event,
+    run_concurrently,
+    send_until_final,
     transaction_event,
     transfer_event,
     unique,
@@ -242,15 +243,8 @@ def test_200_holds_racing_with_debits_never_overdraw_the_available_balance(envir
         else:
             events.append((transact, transaction_event(unique("d"), user, "1.00", "debit")))
 
-    def send(request):
-        handler, event = request
-        while True:
-            result = invoke_in(environments, handler, event)
-            if result.status != 503 and result.body.get("error", {}).get("code") != "IDEMPOTENCY_KEY_IN_USE":
-                return result
-
     with ThreadPoolExecutor(max_workers=48) as clients:
-        results = list(clients.map(send, events))
+        results = list(clients.map(lambda request: send_until_final(environments, *request), events))
 
     applied = sum(result.status in (200, 201) for result in results)
     assert applied == 100, "exactly the 100.00 available was held or spent"
@@ -270,14 +264,7 @@ def test_captures_and_voids_racing_on_the_same_holds_end_each_hold_once(environm
     ]
     random.Random(9).shuffle(events)
 
-    def send(event):
-        while True:
-            result = invoke_in(environments, holds, event)
-            if result.status != 503 and result.body.get("error", {}).get("code") != "IDEMPOTENCY_KEY_IN_USE":
-                return result
-
-    with ThreadPoolExecutor(max_workers=48) as clients:
-        results = list(clients.map(send, events))
+    results = run_concurrently(environments, holds, events, clients=48)
 
     winners: dict[str, list[str]] = {}
     for event, result in zip(events, results, strict=True):

@@ -11,20 +11,9 @@ import pytest
 import wallet
 from handlers import transfer
 from tests.faults import cancelled_by_conflict, inject, lose_response_after_commit, throttled
+from tests.integration.test_faults import until_final
 from tests.support import invoke, transfer_event, unique
 from wallet.errors import InsufficientFunds, ServiceUnavailable
-
-
-def until_final(handler, event_factory, attempts=60):
-    answers = []
-    for _ in range(attempts):
-        result = invoke(handler, event_factory())
-        answers.append(result)
-        in_flight = result.status == 409 and result.body["error"]["code"] == "IDEMPOTENCY_KEY_IN_USE"
-        if not (result.status == 503 or in_flight):
-            return answers
-        time.sleep(0.25)
-    raise AssertionError(f"no final answer: {[answer.status for answer in answers]}")
 
 
 def legs(store, user, key):
@@ -48,7 +37,7 @@ def test_transfer_lost_on_every_attempt_is_503_then_the_retry_replays(client, st
 
     with inject(client, "TransactWriteItems", lose_response_after_commit):
         lost = invoke(transfer, transfer_event(key, source, target, "40.00"))
-    answers = until_final(transfer, lambda: transfer_event(key, source, target, "40.00"))
+    answers = until_final(lambda: transfer_event(key, source, target, "40.00"), handler=transfer)
 
     assert lost.status == 503 and lost.headers["retry-after"]
     assert answers[-1].status == 201 and answers[-1].headers["idempotent-replayed"] == "true"

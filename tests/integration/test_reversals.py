@@ -1,6 +1,5 @@
 """Reversals: money moves back between the same two accounts, never more in all than the original moved."""
 
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -10,9 +9,9 @@ from handlers import history, reversal, transact, transfer
 from tests.faults import inject, lose_response_after_commit
 from tests.support import (
     invoke,
-    invoke_in,
     load_event,
     reversal_event,
+    run_concurrently,
     transaction_event,
     transfer_event,
     unique,
@@ -150,15 +149,7 @@ def test_50_concurrent_reversals_of_one_debit_never_exceed_it(environments, stor
     original = invoke(transact, transaction_event(unique("k"), user, "20.00", "debit")).body
     events = [reversal_event(original["transactionId"], unique("r"), amount="1.00") for _ in range(50)]
 
-    def until_final(event):
-        while True:
-            result = invoke_in(environments, reversal, event)
-            if result.status == 503 or result.body.get("error", {}).get("code") == "IDEMPOTENCY_KEY_IN_USE":
-                continue
-            return result
-
-    with ThreadPoolExecutor(max_workers=50) as clients:
-        results = list(clients.map(until_final, events))
+    results = run_concurrently(environments, reversal, events, clients=50)
 
     statuses = sorted(result.status for result in results)
     assert statuses == [201] * 20 + [409] * 30
