@@ -27,6 +27,7 @@ class TableSchema:
     sort_key: str | None = None
     ttl_attribute: str | None = None
     indexes: tuple[IndexSchema, ...] = ()
+    stream_view: str | None = None  # DynamoDB stream view type, if the table has a stream
 
 
 # Ledger entries by time: timeKey = USER#<userId>#<ccy>, timeSort = <createdAt>#<seq:012d>. Point-in-time
@@ -39,7 +40,11 @@ BY_MOVEMENT_INDEX = IndexSchema(
     name=repository.BY_MOVEMENT_INDEX, partition_key=repository.MOVEMENT_ID, projection="KEYS_ONLY"
 )
 WALLET_TABLE = TableSchema(
-    default_name="Wallet", partition_key="PK", sort_key="SK", indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX)
+    default_name="Wallet",
+    partition_key="PK",
+    sort_key="SK",
+    indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX),
+    stream_view="NEW_IMAGE",  # movement events are built from new key records (wallet.events)
 )
 IDEMPOTENCY_TABLE = TableSchema(default_name="WalletIdempotency", partition_key="id", ttl_attribute="expiration")
 TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)
@@ -57,6 +62,8 @@ def create_table_request(schema: TableSchema, table_name: str) -> dict[str, Any]
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
+    if schema.stream_view:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": schema.stream_view}
     if schema.indexes:
         request["GlobalSecondaryIndexes"] = [_index_request(index) for index in schema.indexes]
     return request
@@ -84,6 +91,7 @@ def ensure_tables(client: Any, names: dict[TableSchema, str] | None = None) -> N
     for schema, table_name in names.items():
         if table_name in existing:
             _add_missing_indexes(client, schema, table_name)
+            _enable_missing_stream(client, schema, table_name)
             continue
         client.create_table(**create_table_request(schema, table_name))
         client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
@@ -109,3 +117,13 @@ def _add_missing_indexes(client: Any, schema: TableSchema, table_name: str) -> N
             ],
             GlobalSecondaryIndexUpdates=[{"Create": _index_request(index)}],
         )
+
+
+def _enable_missing_stream(client: Any, schema: TableSchema, table_name: str) -> None:
+    if not schema.stream_view:
+        return
+    if client.describe_table(TableName=table_name)["Table"].get("StreamSpecification", {}).get("StreamEnabled"):
+        return
+    client.update_table(
+        TableName=table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": schema.stream_view}
+    )

@@ -11,7 +11,9 @@ import json
 import os
 import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,6 +78,24 @@ def wallet_http_server(port: int, lambda_runtime: LocalLambda) -> WalletHTTPServ
     return WalletHTTPServer(("127.0.0.1", port), lambda_runtime)
 
 
+def start_event_consumer(stop: threading.Event) -> Path:
+    """The stream consumer the stack runs as a Lambda, here appending events to a JSON-lines file."""
+    from local.events import StreamConsumer
+    from wallet.aws import dynamodb_client
+    from wallet.event_bus import JsonLinesPublisher
+    from wallet.settings import get_settings
+
+    events_file = Path(os.environ.get("WALLET_EVENTS_FILE", DATA_DIR / "events.jsonl")).resolve()
+    consumer = StreamConsumer(
+        dynamodb_client(),
+        get_settings().wallet_table,
+        JsonLinesPublisher(events_file, os.environ.get("EVENTS_WEBHOOK_URL")),
+        checkpoint_path=events_file.with_name(events_file.name + ".checkpoint"),
+    )
+    threading.Thread(target=consumer.run, args=(stop,), name="event-consumer", daemon=True).start()
+    return events_file
+
+
 def _stop_on_sigterm(*_: Any) -> None:
     raise KeyboardInterrupt  # `kill` stops DynamoDB Local with the server, as Ctrl-C does
 
@@ -95,17 +115,22 @@ def main() -> None:
     from wallet.aws import dynamodb_client
 
     ensure_tables(dynamodb_client())
+    stop_events = threading.Event()
+    events_file = start_event_consumer(stop_events)
     server = wallet_http_server(port, LocalLambda(int(os.environ.get("LAMBDA_ENVIRONMENTS", "4"))))
     print(f"Wallet API listening on http://127.0.0.1:{port} (DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']})")
     example = json.dumps({"idempotentKey": "k1", "userId": "u1", "amount": "50.00", "type": "credit"})
     print(f"  curl http://127.0.0.1:{port}/users/u1/balance")
     print(f"  curl -X POST http://127.0.0.1:{port}/transactions -H 'Content-Type: application/json' -d '{example}'")
+    webhook = os.environ.get("EVENTS_WEBHOOK_URL")
+    print(f"  movement events: {events_file}" + (f" and POST {webhook}" if webhook else ""))
     print("Ctrl-C stops the server" + (" and DynamoDB Local." if dynamodb else "."), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        stop_events.set()
         server.server_close()
         server.lambda_runtime.close()
         if dynamodb:

@@ -18,3 +18,8 @@ _CLIENT_CONFIG = Config(
 @lru_cache(maxsize=1)
 def dynamodb_client() -> Any:
     return boto3.session.Session().client("dynamodb", config=_CLIENT_CONFIG)
+
+
+@lru_cache(maxsize=1)
+def events_client() -> Any:
+    return boto3.session.Session().client("events", config=_CLIENT_CONFIG)

@@ -1,0 +1,63 @@
+"""Where movement events go: an EventBridge bus on AWS; locally a JSON-lines file (and a webhook)."""
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any, Protocol
+
+from wallet.aws import events_client
+from wallet.events import EVENT_SOURCE, MovementEvent
+
+
+class PublishFailed(Exception):
+    """The destination did not take the event; the stream record is retried."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: MovementEvent) -> None: ...
+
+
+class EventBridgePublisher:
+    def __init__(self, bus_name: str, client: Any = None) -> None:
+        self._bus_name = bus_name
+        self._client = client
+
+    def publish(self, event: MovementEvent) -> None:
+        client = self._client or events_client()
+        answer = client.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": event.detail_type,
+                    "Detail": json.dumps(event.detail, sort_keys=True),
+                    "EventBusName": self._bus_name,
+                    "Resources": [],
+                }
+            ]
+        )
+        if answer.get("FailedEntryCount"):  # PutEvents answers 200 with per-entry failures
+            failure = answer["Entries"][0]
+            raise PublishFailed(f"{failure.get('ErrorCode')}: {failure.get('ErrorMessage')}")
+
+
+class JsonLinesPublisher:
+    """Appends each event as one JSON line (flushed before returning); POSTs it to webhook_url if given."""
+
+    def __init__(self, path: Path, webhook_url: str | None = None) -> None:
+        self._path = path
+        self._webhook_url = webhook_url
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def publish(self, event: MovementEvent) -> None:
+        line = event.to_json()
+        if self._webhook_url:
+            request = urllib.request.Request(
+                self._webhook_url, data=line.encode(), headers={"Content-Type": "application/json"}, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5):
+                    pass
+            except OSError as error:
+                raise PublishFailed(f"webhook {self._webhook_url}: {error}") from error
+        with self._path.open("a", encoding="utf-8") as file:
+            file.write(line + "\n")

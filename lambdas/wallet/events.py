@@ -1,0 +1,124 @@
+"""Movement events: one per committed movement, built from the Wallet table's stream.
+
+The source is the INSERT of a movement's key record (`TXKEY#<key>`): every movement writes exactly one,
+in the same transaction as its entries, and it carries the canonical request, the entries with their
+balances after, and the hold. A declined key record, a replay (no write) and every other item produce
+nothing. Because the event is built from the committed write, a crash between commit and publish can
+delay an event but never lose it.
+
+eventId is derived from the idempotency key (one key, one movement, forever), so a redelivered event
+has the same eventId and a consumer can drop it.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from wallet.models import Hold, HoldStatus, LedgerEntry, Outcome
+from wallet.money import format_amount
+from wallet.repository import key_record_from_item
+
+EVENT_SOURCE = "wallet"
+# The stream filter (infra) and the handler agree on this: only applied key records become events.
+KEY_RECORD_SK = "TXKEY"
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1c9a52-2f4e-4d0b-9d0e-5b7f9b3c1a10")
+
+DETAIL_TYPES = {
+    "transaction": "wallet.transaction.applied",
+    "transfer": "wallet.transfer.applied",
+    "reversal": "wallet.reversal.applied",
+    "hold": "wallet.hold.placed",
+    "capture": "wallet.hold.captured",
+    "void": "wallet.hold.voided",
+}
+
+
+@dataclass(frozen=True)
+class MovementEvent:
+    event_id: str
+    detail_type: str
+    detail: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"source": EVENT_SOURCE, "detail-type": self.detail_type, "detail": self.detail}, sort_keys=True
+        )
+
+
+def event_id(idempotent_key: str) -> str:
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, idempotent_key))
+
+
+def movement_event(stream_record: dict[str, Any]) -> MovementEvent | None:
+    """The event for one DynamoDB stream record (Lambda's shape), or None if it is not a new movement."""
+    change = stream_record.get("dynamodb", {})
+    keys = change.get("Keys", {})
+    if stream_record.get("eventName") != "INSERT" or keys.get("SK", {}).get("S") != KEY_RECORD_SK:
+        return None
+    image = change.get("NewImage")
+    if image is None:
+        raise ValueError("the stream must carry new images (StreamViewType NEW_IMAGE or NEW_AND_OLD_IMAGES)")
+    record = key_record_from_item(image)
+    if record.outcome is not Outcome.APPLIED:
+        return None
+    request = json.loads(record.request)
+    operation = request["operation"]
+    identifier = event_id(record.idempotent_key)
+    detail: dict[str, Any] = {
+        "eventId": identifier,
+        "operation": operation,
+        "idempotentKey": record.idempotent_key,
+        "occurredAt": record.created_at,
+        "request": request,
+        "entries": [_entry(entry) for entry in record.entries],
+    }
+    if record.entries:
+        first = record.entries[0]
+        detail["transactionId"] = first.transaction_id
+        detail["currency"] = first.currency
+        detail["amount"] = format_amount(first.amount_minor, first.scale)
+        if first.transfer_id is not None:
+            detail["transferId"] = first.transfer_id
+        if first.reversal_of is not None:
+            detail["reversalOf"] = first.reversal_of
+    if record.hold is not None:
+        detail["hold"] = _hold(record.hold)
+        detail.setdefault("currency", record.hold.currency)
+        detail.setdefault("amount", format_amount(record.hold.amount_minor, record.hold.scale))
+    return MovementEvent(event_id=identifier, detail_type=DETAIL_TYPES[operation], detail=detail)
+
+
+def _entry(entry: LedgerEntry) -> dict[str, Any]:
+    """An account leg; (userId, currency, sequence) orders a consumer's view of one account."""
+    return {
+        "userId": entry.user_id,
+        "currency": entry.currency,
+        "type": entry.type.value,
+        "amount": format_amount(entry.amount_minor, entry.scale),
+        "balanceAfter": format_amount(entry.balance_after_minor, entry.scale),
+        "sequence": entry.sequence,
+        "counterparty": entry.counterparty,
+        "transactionId": entry.transaction_id,
+        "description": entry.description,
+        "metadata": entry.metadata,
+    }
+
+
+def _hold(hold: Hold) -> dict[str, Any]:
+    status = hold.stored_status
+    return {
+        "holdId": hold.hold_id,
+        "userId": hold.user_id,
+        "currency": hold.currency,
+        "amount": format_amount(hold.amount_minor, hold.scale),
+        "status": status.value,
+        "expiresAt": hold.expires_at,
+        "capturedAmount": format_amount(hold.captured_minor, hold.scale) if status is HoldStatus.CAPTURED else None,
+        "capturedTo": hold.captured_to,
+        "availableAfter": (
+            format_amount(hold.available_after_minor, hold.scale) if hold.available_after_minor is not None else None
+        ),
+        "description": hold.description,
+        "metadata": hold.metadata,
+    }
