@@ -34,7 +34,7 @@ _ENTRY = {
     },
     "additionalProperties": False,
 }
-_HOLD = {
+_HOLD: dict[str, Any] = {
     "type": "object",
     "required": ["holdId", "userId", "currency", "amount", "status", "expiresAt"],
     "properties": {

@@ -57,7 +57,7 @@ class StreamConsumer:
         while not stop.is_set():
             try:
                 self.poll_once()
-            except Exception as error:  # noqa: BLE001 - a local consumer keeps polling, as Lambda does
+            except Exception as error:  # a local consumer keeps polling, as Lambda does
                 print(f"event consumer: {error}", flush=True)
             stop.wait(interval_seconds)
 

@@ -43,7 +43,7 @@ def process_batch(event: dict[str, Any], publisher: EventPublisher, context: Any
         logger.info("published", extra={"eventId": movement.event_id, "detailType": movement.detail_type})
         metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
 
-    return process_partial_response(event=event, record_handler=publish, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=publish, processor=processor, context=context))
 
 
 @logger.inject_lambda_context
