@@ -28,6 +28,11 @@ def _answers(endpoint: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fold", action="store_true", help="fold old system-account legs into checkpoints first")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="traffic continues during the check: check the books as of a minute ago, confirm by a second scan",
+    )
     args = parser.parse_args(argv)
 
     started, local = None, not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
@@ -38,17 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(local_aws_environment(endpoint))
     try:
         import wallet
+        from handlers.reconcile import run_reconciliation
         from infra.tables import ensure_tables
         from wallet.aws import dynamodb_client
-        from wallet.reconcile import reconcile
-        from wallet.settings import get_settings
 
         if local:
             ensure_tables(dynamodb_client())  # a fresh .dynamodb/ has no tables yet: empty books balance
-        service = wallet.default_service()
-        if args.fold:
-            print(f"folded {service.fold_system_accounts()} system bucket(s)")
-        report = reconcile(service.repository.scan(), get_settings())
+        report = run_reconciliation(wallet.default_service(), live=args.live, fold=args.fold)
         print(report.summary())
         return 0 if report.clean else 1
     finally:

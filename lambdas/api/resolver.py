@@ -5,9 +5,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.metrics import MetricUnit
 
 from api.errors import as_wallet_error, error_response, internal_error_response, not_found_response
-from api.observability import logger
+from api.observability import logger, metrics
 from api.schemas import parse_json_body
 from wallet.errors import UnsupportedMediaType
 
@@ -46,7 +47,10 @@ def build_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
         error = as_wallet_error(exc)
         if error is None:
             logger.exception("Unhandled error")
+            metrics.add_metric(name="InternalError", unit=MetricUnit.Count, value=1)
             return internal_error_response()
+        # One count per outcome: the dashboard charts IdempotencyKeyInUse (409) and ServiceUnavailable (503).
+        metrics.add_metric(name=type(error).__name__, unit=MetricUnit.Count, value=1)
         return error_response(error)
 
     return app

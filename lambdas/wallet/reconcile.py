@@ -1,6 +1,6 @@
 """Reconciliation: read the whole Wallet table and check that the books balance.
 
-Checked at a quiescent moment (no movement in flight):
+Checked over every item, or while traffic continues (`settled_before`, see reconcile_live):
   per asset     the balances of every written user account and every system account sum to zero
   per account   the balance equals the opening balance plus its entries, each entry's balanceAfter is
                 the running total, sequences run 1..version without a gap, and no balance is negative
@@ -17,8 +17,9 @@ Checked at a quiescent moment (no movement in flight):
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from wallet.models import Account, EntryType, Hold, HoldStatus, KeyRecord, LedgerEntry, Outcome, SystemEntry
@@ -35,6 +36,9 @@ from wallet.repository import (
 from wallet.settings import TREASURY, Settings
 
 CLOCK_SKEW_MS = 1000
+# A movement commits within its Lambda's 10 s timeout of its createdAt; everything stamped a minute
+# before a scan started was committed before it, so the scan sees all of such a movement or none.
+SETTLE_MS = 60_000
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Report:
     keys: int = 0
     checkpoints: int = 0
     holds: int = 0
+    unsettled: int = 0  # live mode: items stamped after the cutoff, left to the next run
     totals: dict[str, int] = field(default_factory=dict)  # per asset: users + system accounts, in minor units
     differences: list[str] = field(default_factory=list)
 
@@ -62,6 +67,8 @@ class Report:
             f"movements: {self.movements} (transfers: {self.transfers}), keys: {self.keys}, "
             f"checkpoints: {self.checkpoints}, holds: {self.holds}",
         ]
+        if self.unsettled:
+            lines.append(f"left for the next run (written after the cutoff): {self.unsettled} item(s)")
         lines += [f"asset {code}: users + system accounts = {total}" for code, total in sorted(self.totals.items())]
         lines += [f"DIFFERENCE: {difference}" for difference in self.differences]
         lines.append("books balance" if self.clean else f"{len(self.differences)} difference(s)")
@@ -70,6 +77,10 @@ class Report:
 
 @dataclass
 class _Books:
+    """What the scan read. With a cutoff, entries, legs and key records stamped after it are set aside
+    (unsettled: their movement may have been in flight) and their accounts are checked up to it."""
+
+    cutoff: str | None = None  # an ISO timestamp, comparable with createdAt
     accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
     entries: dict[tuple[str, str], list[LedgerEntry]] = field(default_factory=lambda: defaultdict(list))
     system_entries: list[SystemEntry] = field(default_factory=list)
@@ -77,6 +88,19 @@ class _Books:
     keys: list[KeyRecord] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    late_keys: list[KeyRecord] = field(default_factory=list)  # for reversal budgets, which never wait
+    late_captures: dict[str, LedgerEntry] = field(default_factory=dict)  # by hold id
+    unsettled_accounts: set[tuple[str, str]] = field(default_factory=set)
+    unsettled: int = 0
+
+    def _late(self, created_at: str) -> bool:
+        if self.cutoff is None or created_at <= self.cutoff:
+            return False
+        self.unsettled += 1
+        return True
+
+    def settled(self, key: tuple[str, str]) -> bool:
+        return key not in self.unsettled_accounts
 
     def add(self, item: dict[str, Any]) -> None:
         try:
@@ -89,26 +113,46 @@ class _Books:
         if pk.startswith("USER#") and sk.startswith("BALANCE#"):
             account = account_from_item(item)
             self.accounts[(account.user_id, account.currency)] = account
+            if self.cutoff is not None and account.updated_at > self.cutoff:
+                self.unsettled_accounts.add((account.user_id, account.currency))
         elif pk.startswith("USER#") and sk.startswith("LEDGER#"):
             entry = entry_from_item(item)
+            if self._late(entry.created_at):
+                self.unsettled_accounts.add((entry.user_id, entry.currency))
+                if entry.hold_id:
+                    self.late_captures[entry.hold_id] = entry
+                return
             self.entries[(entry.user_id, entry.currency)].append(entry)
         elif pk.startswith("SYSTEM#") and sk == "CHECKPOINT":
             self.checkpoints[pk] = checkpoint_from_item(item)
         elif pk.startswith("SYSTEM#"):
-            self.system_entries.append(system_entry_from_item(item))
+            leg = system_entry_from_item(item)
+            if self._late(leg.created_at):
+                if leg.leg.startswith("opening:"):  # the account did not exist at the cutoff
+                    self.unsettled_accounts.add((leg.user_id, leg.currency))
+                return
+            self.system_entries.append(leg)
         elif pk.startswith("TXKEY#"):
-            self.keys.append(key_record_from_item(item))
+            record = key_record_from_item(item)
+            if self._late(record.created_at):
+                self.late_keys.append(record)
+                return
+            self.keys.append(record)
         elif pk.startswith("HOLD#"):
             self.holds.append(hold_from_item(item))
 
 
-def reconcile(items: Iterable[dict[str, Any]], settings: Settings, now_ms: int | None = None) -> Report:
-    """now_ms: when the scan started (holds pending at that instant must be counted); default now."""
-    books = _Books()
+def reconcile(
+    items: Iterable[dict[str, Any]], settings: Settings, now_ms: int | None = None, settled_before: str | None = None
+) -> Report:
+    """now_ms: when the scan started (holds pending at that instant must be counted); default now.
+    settled_before: check the books as of this instant (ISO), for a scan taken while traffic continues."""
+    books = _Books(cutoff=settled_before)
     report = Report()
     for item in items:
         report.items += 1
         books.add(item)
+    report.unsettled = books.unsettled
     report.accounts = len(books.accounts)
     report.entries = sum(len(entries) for entries in books.entries.values())
     report.system_entries = len(books.system_entries)
@@ -154,12 +198,14 @@ def _check_accounts(books: _Books, settings: Settings, report: Report) -> None:
                     f"running total {running}"
                 )
                 break
+        if account.balance_minor < 0:
+            report.differences.append(f"{name}: negative balance {account.balance_minor}")
+        if not books.settled(key):
+            continue  # written after the cutoff: its entries up to the cutoff were checked above
         if account.entries != len(entries):
             report.differences.append(f"{name}: entry count {account.entries} but {len(entries)} entries")
         if account.balance_minor != running:
             report.differences.append(f"{name}: balance {account.balance_minor} but opening + entries = {running}")
-        if account.balance_minor < 0:
-            report.differences.append(f"{name}: negative balance {account.balance_minor}")
 
 
 def _check_movements(books: _Books, report: Report) -> None:
@@ -202,6 +248,8 @@ def _check_openings(books: _Books, settings: Settings, report: Report) -> None:
     for key in sorted(set(books.accounts) | set(openings)):
         opening = _opening(settings, key[1]) or 0
         legs = openings.get(key, [])
+        if not books.settled(key) and not legs and not books.entries.get(key):
+            continue  # opened after the cutoff
         expected = 1 if key in books.accounts and opening else 0
         if len(legs) != expected or any(leg.amount_minor != -opening or leg.account != TREASURY for leg in legs):
             report.differences.append(
@@ -232,14 +280,17 @@ def _check_keys(books: _Books, report: Report) -> None:
 
 def _check_reversals(books: _Books, report: Report) -> None:
     reversed_by_movement: dict[str, int] = defaultdict(int)
-    for record in books.keys:
+    records = books.keys + books.late_keys  # a budget counts every reversal, whenever it was made
+    for record in records:
         if record.entries and record.entries[0].reversal_of:
             reversed_by_movement[record.entries[0].reversal_of] += record.entries[0].amount_minor
-    originals = {record.entries[0].transaction_id: record for record in books.keys if record.entries}
+    originals = {record.entries[0].transaction_id: record for record in records if record.entries}
+    settled_reversals = {record.entries[0].reversal_of for record in books.keys if record.entries}
     for movement_id in sorted(set(reversed_by_movement) | {m for m, r in originals.items() if r.reversed_minor}):
         original, moved_back = originals.get(movement_id), reversed_by_movement.get(movement_id, 0)
         if original is None:
-            report.differences.append(f"reversal of unknown movement {movement_id}")
+            if movement_id in settled_reversals:  # a recent one's original may lie in a part already scanned
+                report.differences.append(f"reversal of unknown movement {movement_id}")
         elif original.reversed_minor != moved_back or moved_back > original.entries[0].amount_minor:
             report.differences.append(
                 f"movement {movement_id}: {moved_back} reversed, the record says {original.reversed_minor}, "
@@ -269,6 +320,7 @@ def _check_holds(books: _Books, report: Report, now_ms: int) -> None:
                     f"account {user} {currency}: still counts hold {hold_id}, {hold.stored_status}"
                 )
     capture_entries = {entry.hold_id: entry for entries in books.entries.values() for entry in entries if entry.hold_id}
+    capture_entries.update(books.late_captures)
     for hold in books.holds:
         entry = capture_entries.get(hold.hold_id)
         if hold.stored_status is HoldStatus.CAPTURED:
@@ -299,13 +351,50 @@ def _check_checkpoints(books: _Books, report: Report) -> None:
             report.differences.append(f"{pk}: checkpoint {checkpoint.total_minor} but its legs sum to {folded[pk]}")
 
 
+def _balance_at_cutoff(
+    books: _Books, settings: Settings, key: tuple[str, str], account: Account, opened: set[tuple[str, str]]
+) -> int:
+    if books.settled(key):
+        return account.balance_minor
+    entries = books.entries.get(key)
+    if entries:
+        return max(entries, key=lambda entry: entry.sequence).balance_after_minor
+    return (_opening(settings, key[1]) or 0) if key in opened else 0
+
+
 def _check_totals(books: _Books, settings: Settings, report: Report) -> None:
     totals: dict[str, int] = {asset.code: 0 for asset in settings.assets}
-    for (_, currency), account in books.accounts.items():
-        totals[currency] = totals.get(currency, 0) + account.balance_minor
+    opened = {(leg.user_id, leg.currency) for leg in books.system_entries if leg.leg.startswith("opening:")}
+    for key, account in books.accounts.items():
+        totals[key[1]] = totals.get(key[1], 0) + _balance_at_cutoff(books, settings, key, account, opened)
     for leg in books.system_entries:
         totals[leg.currency] = totals.get(leg.currency, 0) + leg.amount_minor
     report.totals = totals
     for code, total in sorted(totals.items()):
         if total != 0:
             report.differences.append(f"asset {code}: users and system accounts sum to {total}, not 0")
+
+
+def reconcile_live(
+    scan: Callable[[], Iterable[dict[str, Any]]], settings: Settings, settle_ms: int = SETTLE_MS
+) -> Report:
+    """Reconcile while movements continue. Each pass checks the books as of SETTLE_MS before its scan
+    started (a movement is all in or all out); what a scan can still catch half-written is what is current
+    rather than stamped (an account's holds, a reversal budget), and that is committed by the time of a
+    second pass. So a difference is reported only if the second pass finds it again, word for word."""
+    first = _live_pass(scan, settings, settle_ms)
+    if first.clean:
+        return first
+    second = _live_pass(scan, settings, settle_ms)
+    second.differences = [difference for difference in second.differences if difference in first.differences]
+    return second
+
+
+def _live_pass(scan: Callable[[], Iterable[dict[str, Any]]], settings: Settings, settle_ms: int) -> Report:
+    started_ms = int(time.time() * 1000)
+    return reconcile(scan(), settings, now_ms=started_ms, settled_before=iso_timestamp(started_ms - settle_ms))
+
+
+def iso_timestamp(epoch_ms: int) -> str:
+    """The service's createdAt format (ISO 8601, milliseconds, Z), so stamps compare as strings."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -8,9 +8,13 @@ Single-table layout (see docs/decisions.md):
   SYSTEM#<account>#<ccy>#<b:02d> CHECKPOINT                      the folded total of that bucket's older entries
 """
 
+import contextlib
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +52,8 @@ CHECKPOINT_SK = "CHECKPOINT"  # sorts before ENTRY#, so "SK > ENTRY#..." never r
 # key records by the id of the movement they applied.
 BY_TIME_INDEX, TIME_KEY, TIME_SORT = "ByTime", "timeKey", "timeSort"
 BY_MOVEMENT_INDEX, MOVEMENT_ID = "ByMovement", "movementId"
+
+_SCAN_PAGE_ITEMS = 100  # items handed from a scan segment to the reader at a time
 
 
 class KeyAlreadyUsed(Exception):
@@ -541,6 +547,47 @@ class WalletRepository:
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
+        """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
+        if segments <= 1:
+            yield from self.scan()
+            return
+        pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=buffered_pages)
+        stop = threading.Event()
+
+        def read(segment: int) -> None:
+            try:
+                page: list[dict[str, Any]] = []
+                for item in self.scan(segment, segments):
+                    if stop.is_set():
+                        return
+                    page.append(item)
+                    if len(page) == _SCAN_PAGE_ITEMS:
+                        pages.put(page)
+                        page = []
+                pages.put(page)
+                pages.put(None)
+            except BaseException as error:  # handed to the reader, which raises it
+                pages.put(error)
+
+        with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="scan") as pool:
+            readers = [pool.submit(read, segment) for segment in range(segments)]
+            try:
+                finished = 0
+                while finished < segments:
+                    page = pages.get()
+                    if page is None:
+                        finished += 1
+                    elif isinstance(page, BaseException):
+                        raise page
+                    else:
+                        yield from page
+            finally:  # the reader stopped early or failed: unblock and stop the segments
+                stop.set()
+                while not all(reader.done() for reader in readers):
+                    with contextlib.suppress(queue.Empty):
+                        pages.get(timeout=0.05)
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
         try:

@@ -4,6 +4,8 @@ import copy
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
@@ -170,3 +172,82 @@ def test_the_command_exits_0_on_balanced_books_and_1_on_a_difference(client):
         client.delete_table(TableName=probe)
     assert tampered.returncode == 1
     assert "DIFFERENCE" in tampered.stdout and "asset USD" in tampered.stdout
+
+
+@pytest.fixture
+def live_table(client):
+    name = f"Live{unique('t').replace('-', '')}"
+    ensure_tables(client, {WALLET_TABLE: name})
+    yield name
+    client.delete_table(TableName=name)
+
+
+def test_a_live_check_during_traffic_reports_nothing_yet_finds_a_planted_difference(client, live_table):
+    """Movements, holds and reversals run on other threads for the whole check; the scans catch some of
+    them half-written. The live check must stay clean, and still name a real difference."""
+    from handlers.reconcile import run_reconciliation
+    from wallet.reconcile import reconcile_live
+    from wallet.repository import WalletRepository
+    from wallet.service import WalletService
+
+    service = WalletService(WalletRepository(client, live_table), get_settings())
+    users = [f"live-{n}" for n in range(6)]
+
+    def scan():  # small pages, so writes land between them as they would in a large table
+        pages = client.get_paginator("scan").paginate(
+            TableName=live_table, ConsistentRead=True, PaginationConfig={"PageSize": 25}
+        )
+        return pages.search("Items")
+
+    stop, errors, moved = threading.Event(), [], []
+
+    def traffic(worker: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            key = f"w{worker}-{n}"
+            try:
+                source, target = users[(worker + n) % 6], users[(worker + n + 1) % 6]
+                service.transfer(f"{key}-t", source, target, "0.10")
+                credit = service.transact(f"{key}-c", source, "0.20", "credit").entry
+                hold = service.place_hold(f"{key}-h", target, "0.05", expires_in_seconds=60).hold
+                service.void_hold(f"{key}-v", hold.hold_id) if n % 2 else service.capture_hold(f"{key}-p", hold.hold_id)
+                service.reverse(f"{key}-r", credit.transaction_id, "0.01")
+                moved.append(key)
+            except Exception as error:  # collected and asserted below
+                errors.append(error)
+
+    workers = [threading.Thread(target=traffic, args=(n,)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    try:
+        time.sleep(1.0)
+        reports, until = [], time.monotonic() + 3
+        while time.monotonic() < until or len(reports) < 4:
+            reports.append(reconcile_live(scan, get_settings(), settle_ms=500))
+        client.put_item(  # a user nobody touches, whose stored balance disagrees with its (empty) ledger
+            TableName=live_table,
+            Item={
+                "PK": {"S": "USER#planted"},
+                "SK": {"S": "BALANCE#USD"},
+                "balanceMinor": {"N": "12345"},
+                "version": {"N": "1"},
+                "updatedAt": {"S": "2020-01-01T00:00:00.000Z"},
+            },
+        )
+        planted = reconcile_live(scan, get_settings(), settle_ms=500)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert not errors, errors[:3]
+    assert len(moved) >= 20, "the check must run beside real traffic"
+    for report in reports:
+        assert report.clean, report.summary()
+        assert report.unsettled > 0  # traffic was there, stamped after the cutoff
+    assert any(difference.startswith("account planted USD") for difference in planted.differences), planted.summary()
+    assert all(difference.startswith(("account planted", "asset USD")) for difference in planted.differences)
+    client.delete_item(TableName=live_table, Key={"PK": {"S": "USER#planted"}, "SK": {"S": "BALANCE#USD"}})
+    settled = run_reconciliation(service, live=False, fold=True, segments=3)  # quiet now: everything is checked
+    assert settled.clean, settled.summary()
+    assert settled.unsettled == 0 and settled.entries > 0

@@ -53,7 +53,7 @@ class _Detail(str):
 
 
 def test_only_the_applied_key_record_is_published_once():
-    sample = load_event("stream-movements")
+    sample = load_event("stream/movements")
     kinds = [movement_event(record) for record in sample["Records"]]
     assert [event.detail_type if event else None for event in kinds] == [
         "wallet.transaction.applied",
@@ -72,14 +72,14 @@ def test_the_handler_puts_the_movement_on_the_bus_and_reports_no_failure(events)
         put_events_request("wallet.transaction.applied", "credit-7f3a"),
     )
 
-    answer = stream_events.lambda_handler(load_event("stream-movements"), LocalLambdaContext("wallet-stream-events"))
+    answer = stream_events.lambda_handler(load_event("stream/movements"), LocalLambdaContext("wallet-stream-events"))
 
     assert answer == {"batchItemFailures": []}
     events.assert_no_pending_responses()
 
 
 def test_a_rejected_entry_fails_that_record_and_every_later_one(events):
-    sample = load_event("stream-movements")
+    sample = load_event("stream/movements")
     events.add_response(
         "put_events",
         {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "ThrottlingException", "ErrorMessage": "slow down"}]},

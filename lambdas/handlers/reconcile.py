@@ -1,0 +1,45 @@
+"""Nightly reconciliation (EventBridge Scheduler): fold the system accounts, then check the books.
+
+Publishes ReconciliationDifferences (alarm when > 0) and logs each difference with what it is about.
+`make reconcile` runs the same `run_reconciliation`.
+"""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+import wallet
+from api.observability import logger, metrics, tracer
+from wallet.reconcile import Report, reconcile, reconcile_live
+from wallet.service import WalletService
+from wallet.settings import get_settings
+
+SCAN_SEGMENTS = 4
+
+
+def run_reconciliation(service: WalletService, *, live: bool, fold: bool, segments: int = SCAN_SEGMENTS) -> Report:
+    """live: traffic may continue during the scan (see reconcile_live); otherwise every item is checked."""
+    if fold:
+        logger.info("folded system buckets", extra={"buckets": service.fold_system_accounts()})
+    settings = get_settings()
+
+    def scan() -> Any:
+        return service.repository.scan_parallel(segments)
+
+    return reconcile_live(scan, settings) if live else reconcile(scan(), settings)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    segments = int(os.environ.get("WALLET_RECONCILE_SEGMENTS", SCAN_SEGMENTS))
+    report = run_reconciliation(wallet.default_service(), live=True, fold=True, segments=segments)
+    for difference in report.differences:
+        logger.error("books difference", extra={"difference": difference})
+    metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(report.differences))
+    metrics.add_metric(name="ReconciliationItems", unit=MetricUnit.Count, value=report.items)
+    logger.info("reconciled", extra={"summary": report.summary().splitlines()})
+    return {"clean": report.clean, "differences": len(report.differences), "items": report.items}
