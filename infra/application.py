@@ -1,9 +1,9 @@
-"""Builds the CDK app: the stack plus the cdk-nag AwsSolutions checks (they fail synth on any error)."""
+"""Builds the CDK app: the stack plus cdk-nag's AwsSolutions and Serverless checks (they fail synth on any error)."""
 
 from typing import Any
 
 from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 
 from infra.config import WalletConfig
 from infra.stack import WalletStack
@@ -19,5 +19,5 @@ def build_app(context: dict[str, Any] | None = None, outdir: str | None = None) 
         config=WalletConfig.from_context(app),
         description="Serverless wallet: exactly-once credits and debits on Lambda and DynamoDB",
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
     return app, stack

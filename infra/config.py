@@ -39,6 +39,18 @@ class WalletConfig:
     admin_scope: str = ""  # jwt mode: the token scope that may credit, pick counterparties, read system accounts
     assets_json: str = DEFAULT_ASSETS_JSON  # [{code, scale, openingBalance}], passed to the functions as is
     system_accounts: tuple[str, ...] = DEFAULT_SYSTEM_ACCOUNTS
+    alarm_email: str = ""  # subscribed to the alarm topic when set
+    # Per function: {"default": n, "<Function>": n}. Bounds what one function can take of the account's
+    # Lambda concurrency and, through it, of DynamoDB's capacity. 0 leaves a function unreserved.
+    reserved_concurrency: tuple[tuple[str, int], ...] = (
+        ("default", 20),
+        ("Transact", 50),
+        ("Transfer", 50),
+        ("StreamEvents", 5),
+        ("Reconcile", 1),
+    )
+    reconcile_schedule: str = "cron(0 3 * * ? *)"  # EventBridge Scheduler expression (UTC)
+    snap_start: bool = True  # API functions restore from SnapStart snapshots of published versions
 
     def __post_init__(self) -> None:
         try:  # the functions' own rules, so a stack never deploys settings its functions would refuse
@@ -55,6 +67,15 @@ class WalletConfig:
             raise ValueError(f"wallet:logRetentionDays must be one of {sorted(_RETENTION)}")
         if self.throttle_rate_limit <= 0 or self.throttle_burst_limit <= 0:
             raise ValueError("wallet:throttleRateLimit and wallet:throttleBurstLimit must be positive")
+        if any(not isinstance(limit, int) or limit < 0 for _, limit in self.reserved_concurrency):
+            raise ValueError("wallet:reservedConcurrency values must be whole numbers >= 0")
+        if not self.reconcile_schedule.startswith(("cron(", "rate(", "at(")):
+            raise ValueError("wallet:reconcileSchedule must be a Scheduler expression: cron(...), rate(...), at(...)")
+
+    def reserved_concurrency_for(self, function: str) -> int | None:
+        limits = dict(self.reserved_concurrency)
+        limit = limits.get(function, limits.get("default", 0))
+        return limit or None
 
     @property
     def retain_data(self) -> bool:
@@ -90,4 +111,19 @@ class WalletConfig:
             admin_scope=str(get("adminScope", defaults.admin_scope)),
             assets_json=assets if isinstance(assets, str) else json.dumps(assets),
             system_accounts=tuple(accounts.split(",") if isinstance(accounts, str) else accounts),
+            alarm_email=str(get("alarmEmail", defaults.alarm_email)),
+            reserved_concurrency=_concurrency(get("reservedConcurrency", None), defaults.reserved_concurrency),
+            reconcile_schedule=str(get("reconcileSchedule", defaults.reconcile_schedule)),
+            snap_start=str(get("snapStart", defaults.snap_start)).lower() not in ("false", "0", "no"),
         )
+
+
+def _concurrency(value: Any, defaults: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    """A number (every function) or an object of per-function limits laid over the defaults."""
+    if value is None:
+        return defaults
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        return (("default", int(value)),)
+    if isinstance(value, dict):
+        return tuple({**dict(defaults), **{str(name): int(limit) for name, limit in value.items()}}.items())
+    raise ValueError("wallet:reservedConcurrency must be a number or an object of per-function numbers")

@@ -1,4 +1,8 @@
-"""The one place AWS clients are built. Endpoints follow AWS_ENDPOINT_URL_DYNAMODB when it is set."""
+"""The one place AWS clients are built. Endpoints follow AWS_ENDPOINT_URL_DYNAMODB when it is set.
+
+Clients are built on first use, never at import, so a SnapStart snapshot (taken after import) holds no
+connection and no credentials; after a restore the caches are cleared anyway, in case an init did build one.
+"""
 
 from functools import lru_cache
 from typing import Any
@@ -23,3 +27,16 @@ def dynamodb_client() -> Any:
 @lru_cache(maxsize=1)
 def events_client() -> Any:
     return boto3.session.Session().client("events", config=_CLIENT_CONFIG)
+
+
+def forget_clients() -> None:
+    for cached in (dynamodb_client, events_client):
+        cached.cache_clear()
+
+
+try:  # present in Lambda's Python runtimes that support SnapStart (3.12+)
+    from snapshot_restore_py import register_after_restore
+except ImportError:  # pragma: no cover - outside Lambda, without the test dependency
+    pass
+else:
+    register_after_restore(forget_clients)

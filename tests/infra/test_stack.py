@@ -45,17 +45,21 @@ def test_destroy_flag_switches_removal_policy_and_deletion_protection():
         assert table["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is False
 
 
+BACKGROUND_HANDLERS = {"handlers.stream_events.lambda_handler": 60, "handlers.reconcile.lambda_handler": 900}
+
+
 def test_one_function_per_route_python313_arm64_traced_json_logs(template):
     functions = resources(template, "AWS::Lambda::Function")
     handlers = {fn["Properties"]["Handler"] for fn in functions.values()}
-    assert handlers == {route.handler for route in ALL_ROUTES}
+    assert handlers == {route.handler for route in ALL_ROUTES} | set(BACKGROUND_HANDLERS)
     for fn in functions.values():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.13"
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        assert props["MemorySize"] == 512 and props["Timeout"] == 10
+        assert props["MemorySize"] == 512
+        assert props["Timeout"] == BACKGROUND_HANDLERS.get(props["Handler"], 10)
         env = props["Environment"]["Variables"]
         assert env["POWERTOOLS_SERVICE_NAME"] == "wallet"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Wallet"
@@ -85,10 +89,12 @@ def test_functions_carry_the_asset_metadata_sam_local_needs(template):
         assert fn["Metadata"]["aws:asset:path"] == str(LAMBDAS_DIR)
 
 
-def test_log_groups_have_retention(template):
+def test_log_groups_have_retention_and_the_wallet_key(template):
     groups = resources(template, "AWS::Logs::LogGroup")
-    assert len(groups) == len(ALL_ROUTES) + 1  # one per function, one for API access logs
+    assert len(groups) == len(ALL_ROUTES) + 2 + 1  # one per function, one for API access logs
     assert {group["Properties"]["RetentionInDays"] for group in groups.values()} == {30}
+    [key] = resources(template, "AWS::KMS::Key")
+    assert all(group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key, "Arn"]} for group in groups.values())
 
 
 def _policy_statements(template, role_prefix):

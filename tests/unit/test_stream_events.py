@@ -90,3 +90,19 @@ def test_a_rejected_entry_fails_that_record_and_every_later_one(events):
 
     sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in sample["Records"]]
     assert answer == {"batchItemFailures": [{"itemIdentifier": number} for number in sequence_numbers]}
+
+
+def test_a_snapstart_restore_forgets_every_client_built_before_the_snapshot(monkeypatch):
+    from snapshot_restore_py import get_after_restore
+
+    from wallet.aws import dynamodb_client, forget_clients
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    before = dynamodb_client()
+    hooks = get_after_restore()  # (function, args, kwargs) in registration order
+    assert forget_clients in [hook for hook, _, _ in hooks]
+
+    for hook, args, kwargs in hooks:  # what Lambda does after restoring a snapshot
+        hook(*args, **kwargs)
+
+    assert dynamodb_client() is not before
