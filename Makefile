@@ -7,7 +7,9 @@ export PYTHONPATH := lambdas:.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint lint format openapi bench reconcile clean
+SCAN_VENV := .venv-scan
+
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -27,6 +29,7 @@ run: install
 test: install
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory cfn-lint
+	$(MAKE) --no-print-directory scan
 
 test-infra: install
 	$(PY) -m pytest tests/infra
@@ -43,6 +46,16 @@ synth: install
 
 cfn-lint: synth
 	$(VENV)/bin/cfn-lint
+
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
+	touch $@
+
+# checkov on the synthesized template: fails on any failed check; each skip carries its reason in the template.
+scan: synth $(SCAN_VENV)/.installed
+	$(SCAN_VENV)/bin/checkov -f cdk.out/WalletStack.template.json --framework cloudformation --compact --quiet --skip-download
 
 lint: install
 	$(PY) -m ruff check .
@@ -64,5 +77,8 @@ reconcile: install
 openapi: install
 	$(PY) -m api.openapi > docs/openapi.json
 
+event-schemas: install
+	$(PY) -m local.event_schemas
+
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .dynamodb
+	rm -rf $(VENV) $(SCAN_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache .dynamodb

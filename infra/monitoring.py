@@ -3,7 +3,7 @@
 Each alarm below is listed, with what to do about it, in the README's runbook.
 """
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -53,13 +53,16 @@ class WalletMonitoring(Construct):
         dead_letters: sqs.Queue,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dashboard_name = "Wallet"
+        # Names unique per deployment of the construct: "WalletStack", or "<Stack>-<id>" for another id.
+        stack = Stack.of(self)
+        self.name_prefix = stack.stack_name if scope.node.id == "Default" else f"{stack.stack_name}-{scope.node.id}"
+        self.dashboard_name = self.name_prefix
         facade = MonitoringFacade(
             self,
             "Facade",
             alarm_factory_defaults=AlarmFactoryDefaults(
                 actions_enabled=True,
-                alarm_name_prefix="Wallet",
+                alarm_name_prefix=self.name_prefix,
                 action=SnsAlarmActionStrategy(on_alarm_topic=alarm_topic, on_ok_topic=alarm_topic),
                 datapoints_to_alarm=1,
                 evaluation_periods=1,

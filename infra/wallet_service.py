@@ -7,7 +7,7 @@ nightly reconciliation (EventBridge Scheduler), and a dashboard with alarms to a
 
 import json
 
-from aws_cdk import Acknowledgment, BundlingOptions, CfnElement, DockerImage, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Annotations, BundlingOptions, CfnElement, DockerImage, Duration, Stack, Validations
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -261,6 +261,10 @@ class WalletService(Construct):
                 **(environment or {}),
             },
         )
+        if snap_start and self.config.snap_start:
+            Annotations.of(function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", "The API invokes the live alias of a published version."
+            )
         pinned = "Pinned to Python 3.13, the runtime the code and its arm64 wheels are built and tested for."
         Validations.of(function).acknowledge(
             Acknowledgment(id="AwsSolutions-L1", reason=pinned),
@@ -411,7 +415,9 @@ class WalletService(Construct):
                 topic=topic,
                 protocol=sns.SubscriptionProtocol.EMAIL,
                 endpoint=self.config.alarm_email,
+                dead_letter_queue=self.dead_letters,  # an undeliverable alarm lands beside the other dead letters
             )
+            self.key.grant_encrypt_decrypt(iam.ServicePrincipal("sns.amazonaws.com"))
         return topic
 
     def _authorizer(self) -> apigw.IHttpRouteAuthorizer:
