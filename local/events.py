@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from handlers.stream_events import process_batch
 from wallet.event_bus import EventPublisher
 
 BATCH_SIZE = 100  # the stack's event source mapping uses the same
+_STALE_ITERATOR = ("TrimmedDataAccessException", "ExpiredIteratorException")
 
 
 class StreamConsumer:
@@ -80,7 +82,15 @@ class StreamConsumer:
             iterator = self._iterators[name]
             if iterator is None:
                 return delivered
-            answer = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
+            try:
+                answer = self._streams.get_records(ShardIterator=iterator, Limit=self._batch_size)
+            except ClientError as error:
+                # DynamoDB Local invalidates an iterator taken on an empty shard once records arrive; an
+                # expired one is normal. Either way: a new iterator from the checkpoint, on the next poll.
+                if error.response["Error"]["Code"] not in _STALE_ITERATOR:
+                    raise
+                del self._iterators[name]
+                return delivered
             records = answer["Records"]
             if not records:
                 self._iterators[name] = answer.get("NextShardIterator")

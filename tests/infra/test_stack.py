@@ -58,7 +58,7 @@ def test_one_function_per_route_python313_arm64_traced_json_logs(template):
         assert props["Architectures"] == ["arm64"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
-        assert props["MemorySize"] == 512
+        assert props["MemorySize"] == (3008 if "reconcile" in props["Handler"] else 512)
         assert props["Timeout"] == BACKGROUND_HANDLERS.get(props["Handler"], 10)
         env = props["Environment"]["Variables"]
         assert env["POWERTOOLS_SERVICE_NAME"] == "wallet"

@@ -213,3 +213,34 @@ def test_the_schema_files_are_current_and_the_samples_validate():
         jsonschema.validate(event["detail"], schema_for(path.stem))
     with pytest.raises(jsonschema.ValidationError):  # the schemas do refuse something
         jsonschema.validate({**event["detail"], "amount": 1.5}, schema_for(path.stem))
+
+
+def test_make_run_starts_the_consumer_beside_the_server(api_server, tmp_path, monkeypatch):
+    """What `make run` does: a movement through the local HTTP server shows up in the events file."""
+    import threading as threads
+    import time
+    import urllib.request
+
+    from local.server import start_event_consumer
+
+    events_file = tmp_path / "events.jsonl"
+    monkeypatch.setenv("WALLET_EVENTS_FILE", str(events_file))
+    stop = threads.Event()
+    assert start_event_consumer(stop) == events_file
+    key = unique("run")
+    body = json.dumps({"idempotentKey": key, "userId": unique("u"), "amount": "1.00", "type": "credit"}).encode()
+    request = urllib.request.Request(
+        f"{api_server}/transactions", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+        deadline, seen = time.monotonic() + 60, []
+        while time.monotonic() < deadline and key not in seen:
+            time.sleep(0.2)
+            if events_file.exists():
+                seen = [json.loads(line)["detail"]["idempotentKey"] for line in events_file.read_text().splitlines()]
+    finally:
+        stop.set()
+    assert seen.count(key) == 1
+    assert (tmp_path / "events.jsonl.checkpoint").exists()
