@@ -1,15 +1,18 @@
-"""Benchmark: the wallet's transaction handler against the bare-minimum DynamoDB transaction.
+"""Benchmark: the wallet's handlers against the bare-minimum DynamoDB transaction, on DynamoDB Local and
+through a simulator of real DynamoDB's conflict rules.
 
-    make bench          (or: PYTHONPATH=lambdas:. .venv/bin/python -m bench.run)
+    make bench          (or: PYTHONPATH=lambdas:. .venv/bin/python -m bench.run [--latency-ms 5])
 
-Everything runs on this machine against an in-memory DynamoDB Local started here, in one run:
-  - baseline: one TransactWriteItems (conditional ledger Put + conditional balance update) per
-    transaction, straight from boto3, the least any correct implementation must do;
-  - service: POST /transactions API Gateway events through the real lambda_handler (Powertools
-    idempotency, validation, the wallet's read + transaction);
-both with the same number of concurrent clients, each client a process (a Lambda execution
-environment: handlers must not share a process, see local/runtime.py). Results go to bench/results/
-and the README's benchmark section.
+Everything runs on this machine, in one run, twice: on plain DynamoDB Local (which runs transactions one
+at a time and never conflicts), and through local/contention.py in front of it (TransactionConflict,
+throttling per partition, a per-call latency). Every scenario runs two systems with the same number of
+clients, each client a process (a Lambda execution environment, as many as clients):
+  - baseline: the least a correct implementation writes, straight from boto3: one TransactWriteItems with
+    a conditional ledger Put and a conditional balance update per account touched, conflicts retried with
+    the service's own policy;
+  - service: the real lambda_handler of POST /transactions or POST /transfers (Powertools idempotency,
+    validation, the wallet's read, double-entry transaction and retries).
+Results go to bench/results/ and the README's benchmark section.
 """
 
 import argparse
@@ -22,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -39,6 +43,22 @@ README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 PRICE_PER_MILLION_WRU = 0.625
 PRICE_PER_MILLION_RRU = 0.125
 TABLE = "Wallet"
+USERS = 1000
+HOT_USER, HOT_MIXED_USER = "bench-hot", "bench-hot-mixed"
+SCENARIOS = {
+    "spread": "credits spread over 1,000 existing users",
+    "topup": "first-time top-ups of new users",
+    "transfer": "transfers between random pairs of 1,000 users",
+    "hot-credit": "one hot user taking credits",
+    "hot-mixed": "one hot user taking debits and credits",
+}
+# DynamoDB's own limits (developer guide): an on-demand table's default quota is 40,000 WRU/s; one
+# partition takes at most 1,000 WCU/s; a transactional write costs 2 WCU per item under 1 KB; an item in
+# a transaction in flight refuses every other transaction, so one item commits at most one transaction per
+# commit time. Measured from Lambda (public tests): a TransactWriteItems takes about 25 ms at p50.
+TABLE_WRU_PER_SECOND = 40_000
+PARTITION_WCU_PER_SECOND = 1_000
+AWS_COMMIT_MS = 25.0
 
 
 # ---------------------------------------------------------------- load generation (worker processes)
@@ -49,199 +69,154 @@ _worker: dict[str, Any] = {}
 def _init_worker(environment: dict[str, str]) -> None:
     os.environ.update(environment)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Lambda ships stdout (EMF metrics) to CloudWatch; here, nowhere
-    from handlers import transact
+    from handlers import transact, transfer
     from local.apigw import http_api_event
     from local.lambda_context import LocalLambdaContext
     from wallet.aws import dynamodb_client
+    from wallet.service import RetryPolicy
 
+    client = dynamodb_client()
     _worker.update(
-        handler=transact.lambda_handler,
+        transact=transact.lambda_handler,
+        transfer=transfer.lambda_handler,
         event=http_api_event,
         context=LocalLambdaContext,
-        client=dynamodb_client(),
+        client=client,
+        meter=CapacityMeter(client),
+        retry=RetryPolicy(),
     )
 
 
-def _baseline_transaction(user: str) -> str:
-    """The least a correct implementation does: a conditional ledger Put and balance update, atomically."""
-    pk = {"S": f"BASE#{user}"}
-    _worker["client"].transact_write_items(
-        TransactItems=[
+def _bare_transaction(changes: list[tuple[str, int]]) -> str:
+    """The least a correct implementation does for a movement: per account, a conditional ledger Put and a
+    conditional balance update, in one TransactWriteItems; conflicts retried like the service (6 s)."""
+    items: list[dict[str, Any]] = []
+    for user, amount in changes:
+        pk = {"S": f"BASE#{user}"}
+        items.append(
             {
                 "Put": {
                     "TableName": TABLE,
-                    "Item": {"PK": pk, "SK": {"S": f"LEDGER#{uuid.uuid4()}"}, "amountMinor": {"N": "1"}},
+                    "Item": {"PK": pk, "SK": {"S": f"LEDGER#{uuid.uuid4()}"}, "amountMinor": {"N": str(amount)}},
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
-            },
+            }
+        )
+        items.append(
             {
                 "Update": {
                     "TableName": TABLE,
                     "Key": {"PK": pk, "SK": {"S": "BALANCE"}},
                     "UpdateExpression": "SET balanceMinor = if_not_exists(balanceMinor, :initial) + :amount",
-                    "ConditionExpression": "attribute_not_exists(balanceMinor) OR balanceMinor >= :zero",
+                    "ConditionExpression": "attribute_not_exists(balanceMinor) OR balanceMinor >= :needed",
                     "ExpressionAttributeValues": {
                         ":initial": {"N": "10000"},
-                        ":amount": {"N": "1"},
-                        ":zero": {"N": "0"},
+                        ":amount": {"N": str(amount)},
+                        ":needed": {"N": str(max(0, -amount))},
                     },
                 }
-            },
-        ]
-    )
-    return "ok"
-
-
-def _top_up_with(system_item: dict[str, Any]) -> str:
-    """A first-time top-up written the way the service writes one (key record, new balance, ledger entry),
-    plus the system side as given; conflicts are retried like the service does (full jitter, 6 s)."""
-    from wallet.service import RetryPolicy
-
-    user, key = f"new-{uuid.uuid4().hex}", uuid.uuid4().hex
-    items = [
-        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"TXKEY#{key}"}, "SK": {"S": "TXKEY"}}}},
-        {
-            "Update": {
-                "TableName": TABLE,
-                "Key": {"PK": {"S": f"USER#{user}"}, "SK": {"S": "BALANCE#USD"}},
-                "UpdateExpression": "SET balanceMinor = :balance",
-                "ConditionExpression": "attribute_not_exists(PK)",
-                "ExpressionAttributeValues": {":balance": {"N": "10001"}},
             }
-        },
-        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": f"USER#{user}"}, "SK": {"S": "LEDGER#USD#1"}}}},
-        system_item,
-    ]
-    policy, deadline, attempt = RetryPolicy(), time.monotonic() + RetryPolicy().max_seconds, 0
+        )
+    client, policy = _worker["client"], _worker["retry"]
+    deadline, attempt = time.monotonic() + policy.max_seconds, 0
     while True:
         try:
-            _worker["client"].transact_write_items(TransactItems=items)
+            client.transact_write_items(TransactItems=items)
             return "ok"
-        except _worker["client"].exceptions.TransactionCanceledException:
-            attempt += 1
-            delay = policy.delay(attempt)
-            if time.monotonic() + delay > deadline:
-                return "gave up"
-            time.sleep(delay)
+        except client.exceptions.TransactionCanceledException as error:
+            codes = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+            if "ConditionalCheckFailed" in codes:
+                return "declined"
+        except client.exceptions.TransactionConflictException:
+            pass
+        attempt += 1
+        delay = policy.delay(attempt)
+        if time.monotonic() + delay > deadline:
+            return "gave up"
+        time.sleep(delay)
 
 
-def _shared_treasury_top_up(_: str) -> str:
-    """Before: every top-up also updates one treasury balance item."""
-    return _top_up_with(
-        {
-            "Update": {
-                "TableName": TABLE,
-                "Key": {"PK": {"S": "SYSTEM#treasury-shared#USD"}, "SK": {"S": "BALANCE"}},
-                "UpdateExpression": "ADD balanceMinor :amount",
-                "ExpressionAttributeValues": {":amount": {"N": "-10001"}},
-            }
-        }
-    )
+def _service_call(handler: str, path: str, body: dict[str, Any]) -> str:
+    event = _worker["event"]("POST", path, headers={"content-type": "application/json"}, body=json.dumps(body))
+    result = _worker[handler](event, _worker["context"]())
+    status = int(result["statusCode"])
+    if status == 201:
+        return "ok"
+    code = json.loads(result.get("body") or "{}").get("error", {}).get("code", "")
+    return "declined" if code == "INSUFFICIENT_FUNDS" else f"{status} {code}".strip()
 
 
-def _appended_treasury_top_up(_: str) -> str:
-    """After: every top-up appends its own treasury leg (the service's design), in one of 8 buckets."""
-    leg = uuid.uuid4().hex
-    pk = f"SYSTEM#treasury-bench#USD#{int(leg[:8], 16) % 8:02d}"
-    return _top_up_with({"Put": {"TableName": TABLE, "Item": {"PK": {"S": pk}, "SK": {"S": f"ENTRY#{leg}"}}}})
+def _movement(system: str, scenario: str, rng: random.Random) -> str:
+    """One movement of the scenario, by the baseline or through the service's handler."""
+    if scenario == "transfer":
+        source, target = (f"bench-{n}" for n in rng.sample(range(USERS), 2))
+        if system == "baseline":
+            return _bare_transaction([(source, -1), (target, 1)])
+        body = {"idempotentKey": str(uuid.uuid4()), "fromUserId": source, "toUserId": target, "amount": "0.01"}
+        return _service_call("transfer", "/transfers", body)
+    user = {
+        "spread": lambda: f"bench-{rng.randrange(USERS)}",
+        "topup": lambda: f"new-{uuid.uuid4().hex}",
+        "hot-credit": lambda: HOT_USER,
+        "hot-mixed": lambda: HOT_MIXED_USER,
+    }[scenario]()
+    kind = rng.choice(("debit", "credit")) if scenario == "hot-mixed" else "credit"
+    if system == "baseline":
+        return _bare_transaction([(user, 1 if kind == "credit" else -1)])
+    body = {"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "0.01", "type": kind}
+    return _service_call("transact", "/transactions", body)
 
 
-def _service_top_up(_: str) -> str:
-    """The service's own first-time top-up of a new user, through the handler."""
-    return _service_transaction(f"new-{uuid.uuid4().hex}")
-
-
-_OPERATIONS = {
-    "baseline": _baseline_transaction,
-    "before: shared treasury item": _shared_treasury_top_up,
-    "after: appended treasury legs": _appended_treasury_top_up,
-    "service top-up of a new user": _service_top_up,
-}
-
-
-def _service_transaction(user: str) -> str:
-    body = json.dumps({"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "0.01", "type": "credit"})
-    event = _worker["event"]("POST", "/transactions", headers={"content-type": "application/json"}, body=body)
-    result = _worker["handler"](event, _worker["context"]())
-    return "ok" if result["statusCode"] == 201 else str(result["statusCode"])
-
-
-def _client_loop(system: str, workload: str, users: int, start_at: float, duration: float, seed: int) -> dict[str, Any]:
-    operation = _OPERATIONS.get(system, _service_transaction)
+def _client_loop(system: str, scenario: str, start_at: float, duration: float, seed: int) -> dict[str, Any]:
     rng = random.Random(seed)
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
+    meter: CapacityMeter = _worker["meter"]
     time.sleep(max(0.0, start_at - time.time()))
+    meter.reset()
     deadline = start_at + duration
     while time.time() < deadline:
-        user = "bench-hot" if workload == "hot" else f"bench-{rng.randrange(users)}" if users else ""
         began = time.perf_counter()
         try:
-            outcomes[operation(user)] += 1
+            outcomes[_movement(system, scenario, rng)] += 1
         except Exception as error:  # a client-visible failure is a result to report, not a crash
             outcomes[type(error).__name__] += 1
         latencies.append(time.perf_counter() - began)
-    return {"latencies": latencies, "outcomes": dict(outcomes)}
-
-
-SYSTEM_DESIGNS = ("before: shared treasury item", "after: appended treasury legs", "service top-up of a new user")
-
-
-def compare_system_account_designs(
-    endpoint: str, clients: list[int], duration: float, latency_ms: float
-) -> list[dict[str, Any]]:
-    """First-time top-ups through the contention simulator: one shared treasury item vs appended legs."""
-    from local.contention import ContentionSimulator
-
-    simulator = ContentionSimulator(endpoint, free_port(), latency_ms=latency_ms).start()
-    environment = {
-        **local_aws_environment(simulator.endpoint),
-        "POWERTOOLS_METRICS_DISABLED": "false",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
+    return {
+        "latencies": latencies,
+        "outcomes": dict(outcomes),
+        "calls": sum(meter.calls.values()),
+        "wru": meter.priced_wru,
+        "rru": meter.priced_rru,
     }
-    rows = []
-    try:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max(clients), mp_context=context, initializer=_init_worker, initargs=(environment,)
-        ) as pool:
-            run_scenario(pool, SYSTEM_DESIGNS[-1], "new", max(clients), 0, 1.0)  # warm the processes
-            for design in SYSTEM_DESIGNS:
-                for count in clients:
-                    simulator.state.reset()
-                    row = run_scenario(pool, design, "new", count, 0, duration)
-                    stats = simulator.state.snapshot()
-                    row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
-                    row["transaction_conflicts"] = stats.get("transaction_conflicts", 0)
-                    rows.append(row)
-                    print(
-                        f"simulator {design:32} {count:3} clients {row['tps']:7.1f} tx/s  p99 {row['p99_ms']:7.1f} ms  "
-                        f"system-item conflicts {row['conflicts_on_system_items']}  errors {row['errors']}",
-                        flush=True,
-                    )
-    finally:
-        simulator.stop()
-    return rows
 
 
-def run_scenario(pool: ProcessPoolExecutor, system: str, workload: str, clients: int, users: int, duration: float):
+def run_scenario(
+    pool: ProcessPoolExecutor, system: str, scenario: str, clients: int, duration: float
+) -> dict[str, Any]:
     start_at = time.time() + 1.0
-    futures = [pool.submit(_client_loop, system, workload, users, start_at, duration, seed) for seed in range(clients)]
+    futures = [pool.submit(_client_loop, system, scenario, start_at, duration, seed) for seed in range(clients)]
     parts = [future.result() for future in futures]
     latencies = sorted(value for part in parts for value in part["latencies"])
     outcomes: Counter[str] = Counter()
     for part in parts:
         outcomes.update(part["outcomes"])
+    movements = max(1, outcomes["ok"] + outcomes["declined"])
     return {
         "system": system,
-        "workload": workload,
+        "scenario": scenario,
         "clients": clients,
-        "transactions": len(latencies),
-        "tps": len(latencies) / duration,
+        "requests": len(latencies),
+        "movements": outcomes["ok"],
+        "declined": outcomes["declined"],
+        "tps": outcomes["ok"] / duration,
         "p50_ms": _percentile(latencies, 50) * 1000,
         "p95_ms": _percentile(latencies, 95) * 1000,
         "p99_ms": _percentile(latencies, 99) * 1000,
-        "errors": {name: count for name, count in outcomes.items() if name != "ok"},
+        "errors": {name: count for name, count in outcomes.items() if name not in ("ok", "declined")},
+        "calls_per_movement": sum(part["calls"] for part in parts) / movements,
+        "wru_per_movement": sum(part["wru"] for part in parts) / movements,
+        "rru_per_movement": sum(part["rru"] for part in parts) / movements,
     }
 
 
@@ -250,6 +225,136 @@ def _percentile(sorted_values: list[float], percent: float) -> float:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
     return sorted_values[index]
+
+
+def ceiling(scenario: str, row: dict[str, Any], commit_ms: float) -> dict[str, Any]:
+    """The throughput DynamoDB's own limits allow this scenario, and why (see the constants above)."""
+    wru = max(row["wru_per_movement"], 1.0)
+    if not scenario.startswith("hot"):
+        return {
+            "tps": TABLE_WRU_PER_SECOND / wru,
+            "bound": f"table quota {TABLE_WRU_PER_SECOND:,} WRU/s / {wru:.1f} WRU",
+        }
+    # The hot partition (USER#<hot>, or BASE#<hot> for the baseline) takes the balance update and the new
+    # ledger entry of every movement: 2 transactional items, 4 WCU.
+    by_partition = PARTITION_WCU_PER_SECOND / 4
+    by_commit = 1000 / commit_ms
+    if by_commit < by_partition:
+        return {"tps": by_commit, "bound": f"one commit at a time: 1 / {commit_ms:.0f} ms"}
+    return {"tps": by_partition, "bound": f"partition {PARTITION_WCU_PER_SECOND} WCU/s / 4 WCU"}
+
+
+def measure_throughput(
+    environment: dict[str, str], scenarios: list[str], clients: list[int], duration: float, simulator: Any = None
+) -> list[dict[str, Any]]:
+    """Every scenario at every client count, baseline then service, with as many processes as clients."""
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max(clients), mp_context=context, initializer=_init_worker, initargs=(environment,)
+    ) as pool:
+        for system in ("baseline", "service"):  # warm every process: imports, connections
+            run_scenario(pool, system, "spread", max(clients), 1.0)
+        for scenario in scenarios:
+            for count in clients:
+                for system in ("baseline", "service"):
+                    if simulator:
+                        simulator.state.reset()
+                    row = run_scenario(pool, system, scenario, count, duration)
+                    if simulator:
+                        stats = simulator.state.snapshot()
+                        seen = stats.get("transaction_conflicts", 0) + stats.get("single_write_conflicts", 0)
+                        row["conflicts_per_movement"] = seen / max(1, row["movements"] + row["declined"])
+                        row["throttles_per_movement"] = stats.get("throttles", 0) / max(1, row["movements"])
+                        row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
+                    rows.append(row)
+                    print(
+                        f"{'simulator' if simulator else 'local':9} {scenario:10} {count:3} clients {system:8} "
+                        f"{row['tps']:7.1f} tx/s  p50 {row['p50_ms']:6.1f}  p99 {row['p99_ms']:7.1f} ms  "
+                        f"errors {row['errors'] or 0}  conflicts/mvt {row.get('conflicts_per_movement', 0):.2f}",
+                        flush=True,
+                    )
+    return rows
+
+
+def seed_users() -> None:
+    """The spread and transfer scenarios' 1,000 users exist (each written once) before anything is timed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import wallet
+
+    def seed(number: int) -> None:
+        wallet.transact(f"seed-{number}", f"bench-{number}", "0.01", "credit")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(seed, range(USERS)))
+    wallet.transact("seed-hot-mixed", HOT_MIXED_USER, "1000.00", "credit")
+
+
+def measure_local_server(environment: dict[str, str], clients: int, duration: float) -> dict[str, Any]:
+    """`make run`'s server (as many Lambda environments as clients), spread credits over keep-alive HTTP."""
+    import http.client
+
+    from local.runtime import LocalLambda
+    from local.server import wallet_http_server
+
+    os.environ.update(environment)
+    server = wallet_http_server(free_port(), LocalLambda(clients))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def client(seed: int, start_at: float, seconds: float) -> None:
+        rng, connection = random.Random(seed), http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        time.sleep(max(0.0, start_at - time.time()))
+        while time.time() < start_at + seconds:
+            body = json.dumps(
+                {
+                    "idempotentKey": str(uuid.uuid4()),
+                    "userId": f"bench-{rng.randrange(USERS)}",
+                    "amount": "0.01",
+                    "type": "credit",
+                }
+            )
+            began = time.perf_counter()
+            try:
+                connection.request("POST", "/transactions", body, {"Content-Type": "application/json"})
+                answer = connection.getresponse()
+                answer.read()
+                outcome = "ok" if answer.status == 201 else str(answer.status)
+            except OSError as error:
+                outcome, connection = type(error).__name__, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                latencies.append(time.perf_counter() - began)
+                outcomes[outcome] += 1
+
+    def run(seconds: float) -> None:
+        latencies.clear()
+        outcomes.clear()
+        start_at = time.time() + 1.0
+        threads = [threading.Thread(target=client, args=(n, start_at, seconds)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    try:
+        run(1.0)  # warm every environment
+        run(duration)
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.lambda_runtime.close()
+    latencies.sort()
+    return {
+        "clients": clients,
+        "tps": outcomes["ok"] / duration,
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "errors": {name: count for name, count in outcomes.items() if name != "ok"},
+    }
 
 
 # ---------------------------------------------------------------- cost per transaction (this process)
@@ -369,8 +474,8 @@ def measure_costs() -> list[dict[str, Any]]:
 
     nothing = lambda: None  # noqa: E731
     steps = [  # (request, preparation outside the measurement, request, expected status)
-        ("first-time credit (new user)", nothing, lambda: post(credit_key, "10.00", "credit"), 201),
-        ("first-time debit", nothing, lambda: post(debit_key, "5.00", "debit"), 201),
+        ("first-time credit (top-up of a new user)", nothing, lambda: post(credit_key, "10.00", "credit"), 201),
+        ("debit (existing user)", nothing, lambda: post(debit_key, "5.00", "debit"), 201),
         ("replay (Powertools cache)", nothing, lambda: post(debit_key, "5.00", "debit"), 201),
         ("declined debit", nothing, lambda: post(declined_key, "1000.00", "debit"), 409),
         ("declined debit replay", nothing, lambda: post(declined_key, "1000.00", "debit"), 409),
@@ -469,28 +574,74 @@ def measure_package() -> dict[str, Any]:
 # ---------------------------------------------------------------- report
 
 
+def _throughput_table(results: dict[str, Any], mode: str) -> list[str]:
+    rows = results["throughput"][mode]
+    by_key = {(row["system"], row["scenario"], row["clients"]): row for row in rows}
+    simulated = mode == "simulator"
+    lines = [
+        "| scenario | clients | baseline tx/s | service tx/s | service / baseline | service p50 / p95 / p99 ms "
+        "| client-visible errors | "
+        + ("conflicts + throttles retried per movement | system-item conflicts | " if simulated else "")
+        + "calls / WRU per movement | DynamoDB ceiling on AWS |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | " + ("---: | ---: | " if simulated else "") + "--- | --- |",
+    ]
+    for scenario in results["scenarios"]:
+        for clients in results["clients"]:
+            base, service = by_key[("baseline", scenario, clients)], by_key[("service", scenario, clients)]
+            errors = ", ".join(f"{name} {count}" for name, count in service["errors"].items()) or "none"
+            if service["declined"]:
+                errors += f" (declines: {service['declined']})"
+            limit = ceiling(scenario, service, AWS_COMMIT_MS)
+            contention = (
+                f"{service['conflicts_per_movement'] + service['throttles_per_movement']:.2f} | "
+                f"{service['conflicts_on_system_items']} | "
+                if simulated
+                else ""
+            )
+            ratio = service["tps"] / base["tps"] if base["tps"] else float("nan")
+            lines.append(
+                f"| {SCENARIOS[scenario]} | {clients} | {base['tps']:.0f} | {service['tps']:.0f} | {ratio:.0%} | "
+                f"{service['p50_ms']:.0f} / {service['p95_ms']:.0f} / {service['p99_ms']:.0f} | {errors} | "
+                f"{contention}{service['calls_per_movement']:.1f} / {service['wru_per_movement']:.1f} | "
+                f"{limit['tps']:,.0f} tx/s ({limit['bound']}) |"
+            )
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
-        f"Measured {results['measured_at']} on {results['machine']} against DynamoDB Local "
-        f"(in memory), {results['duration_s']:.0f} s per scenario, every client a separate process.",
+        f"Measured {results['measured_at']} on {results['machine']}, {results['duration_s']:.0f} s per scenario, "
+        "every client a separate process (one Lambda execution environment per client). tx/s counts committed "
+        "movements; the baseline is one bare TransactWriteItems per movement (see bench/run.py).",
         "",
-        "| workload | clients | baseline tx/s | service tx/s | service/baseline | baseline p50/p95/p99 ms "
-        "| service p50/p95/p99 ms | service errors |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "**Plain DynamoDB Local** (transactions run one at a time, never a conflict, no network latency):",
+        "",
+        *_throughput_table(results, "local"),
+        "",
+        f"**Through the contention simulator** (real DynamoDB's conflict and throttling rules, "
+        f"{results['simulator_latency_ms']:g} ms per call):",
+        "",
+        *_throughput_table(results, "simulator"),
+        "",
+        "The ceiling is what DynamoDB's limits allow that scenario on AWS: spread scenarios are bound by the "
+        f"table's default quota ({TABLE_WRU_PER_SECOND:,} WRU/s, raised on request) divided by the write units a "
+        "movement costs; one hot account by committing one transaction at a time on its balance item "
+        f"(about {AWS_COMMIT_MS:g} ms per TransactWriteItems from Lambda), below the partition's "
+        f"{PARTITION_WCU_PER_SECOND} WCU/s.",
     ]
-    by_key = {(row["system"], row["workload"], row["clients"]): row for row in results["throughput"]}
-    for workload in results["workloads"]:
-        for clients in results["clients"]:
-            base, service = by_key[("baseline", workload, clients)], by_key[("service", workload, clients)]
-            label = f"spread over {results['users']} users" if workload == "spread" else "one hot user"
-            errors = ", ".join(f"{name} {count}" for name, count in service["errors"].items()) or "none"
-            lines.append(
-                f"| {label} | {clients} | {base['tps']:.0f} | {service['tps']:.0f} | "
-                f"{service['tps'] / base['tps']:.0%} | {base['p50_ms']:.1f} / {base['p95_ms']:.1f} / "
-                f"{base['p99_ms']:.1f} | {service['p50_ms']:.1f} / {service['p95_ms']:.1f} / "
-                f"{service['p99_ms']:.1f} | {errors} |"
-            )
+    server = results["local_server"]
+    in_process = next(
+        row
+        for row in results["throughput"]["local"]
+        if (row["system"], row["scenario"], row["clients"]) == ("service", "spread", server["clients"])
+    )
+    server_errors = ", ".join(f"{name} {count}" for name, count in server["errors"].items()) or "no errors"
     lines += [
+        "",
+        f"`make run`'s server with {server['clients']} Lambda environments and {server['clients']} keep-alive "
+        f"HTTP clients, spread credits: {server['tps']:.0f} tx/s (p50 {server['p50_ms']:.0f} ms, p99 "
+        f"{server['p99_ms']:.0f} ms, {server_errors}), {server['tps'] / in_process['tps']:.0%} of the handlers "
+        f"in-process with as many environments ({in_process['tps']:.0f} tx/s).",
         "",
         f"Cost per request at on-demand list prices (${PRICE_PER_MILLION_WRU} per million write request units, "
         f"${PRICE_PER_MILLION_RRU} per million read request units, us-east-1). Request units follow DynamoDB's "
@@ -506,23 +657,6 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {row['operation']} | {row['dynamodb_calls']} ({calls}) | {row['wru']:g} | {row['rru']:g} | "
             f"{row['reported_wcu']:g} / {row['reported_rcu']:g} | {row['usd_per_million']:.2f} |"
-        )
-    lines += [
-        "",
-        f"System accounts under the contention simulator (real DynamoDB's conflict rules, "
-        f"{results['simulator_latency_ms']:g} ms per call): first-time top-ups of distinct new users, each "
-        "also moving money out of the treasury. Before: the treasury is one balance item that every top-up "
-        "updates. After: every top-up appends its own treasury leg (this service's design). Both retry "
-        "conflicts like the service (full jitter within 6 s); the last row is the service itself.",
-        "",
-        "| design | clients | tx/s | p50 / p99 ms | conflicts on system items | all conflicts | errors |",
-        "| --- | ---: | ---: | --- | ---: | ---: | --- |",
-    ]
-    for row in results["system_accounts"]:
-        errors = ", ".join(f"{name} {count}" for name, count in row["errors"].items()) or "none"
-        lines.append(
-            f"| {row['system']} | {row['clients']} | {row['tps']:.0f} | {row['p50_ms']:.1f} / {row['p99_ms']:.1f} | "
-            f"{row['conflicts_on_system_items']} | {row['transaction_conflicts']} | {errors} |"
         )
     cold = results["cold_start"]
     imports = ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in cold["import_ms"].items())
@@ -552,16 +686,22 @@ def update_readme(table: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
-    parser.add_argument("--clients", default="1,8,32", help="client counts, comma-separated")
-    parser.add_argument("--users", type=int, default=1000, help="users in the spread workload")
-    parser.add_argument("--workloads", default="spread,hot", help="spread, hot or both")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per scenario")
+    parser.add_argument("--clients", default="1,8,32,64", help="client counts, comma-separated")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="scenarios, comma-separated")
+    parser.add_argument("--modes", default="local,simulator", help="local, simulator or both")
     parser.add_argument("--latency-ms", type=float, default=5.0, help="per-call latency of the contention simulator")
+    parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
     args = parser.parse_args()
     clients = [int(value) for value in args.clients.split(",")]
+    scenarios = args.scenarios.split(",")
+    modes = args.modes.split(",")
+
+    from local.contention import ContentionSimulator
 
     dynamodb = DynamoDBLocal(port=free_port()).start()
+    simulator = None
     try:
         environment = {
             **local_aws_environment(dynamodb.endpoint),
@@ -573,49 +713,40 @@ def main() -> None:
         from wallet.aws import dynamodb_client
 
         ensure_tables(dynamodb_client())
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max(clients), mp_context=context, initializer=_init_worker, initargs=(environment,)
-        ) as pool:
-            print(f"warming {max(clients)} client processes...", flush=True)
-            for system in ("baseline", "service"):
-                run_scenario(pool, system, "spread", max(clients), args.users, 1.0)
-            throughput = []
-            for workload in args.workloads.split(","):
-                for count in clients:
-                    for system in ("baseline", "service"):
-                        row = run_scenario(pool, system, workload, count, args.users, args.duration)
-                        throughput.append(row)
-                        print(
-                            f"{workload:6} {count:3} clients {system:8} {row['tps']:7.1f} tx/s  "
-                            f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms  errors {row['errors']}",
-                            flush=True,
-                        )
+        print(f"seeding {USERS} users...", flush=True)
+        seed_users()
+        throughput: dict[str, list[dict[str, Any]]] = {}
+        if "local" in modes:
+            throughput["local"] = measure_throughput(environment, scenarios, clients, args.duration)
+        local_server = measure_local_server(environment, args.server_clients, args.duration)
+        if "simulator" in modes:
+            simulator = ContentionSimulator(dynamodb.endpoint, free_port(), latency_ms=args.latency_ms).start()
+            simulated = {**environment, **local_aws_environment(simulator.endpoint)}
+            throughput["simulator"] = measure_throughput(simulated, scenarios, clients, args.duration, simulator)
         print("measuring cost per request, cold start and package size...", flush=True)
         results = {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
             "duration_s": args.duration,
             "clients": clients,
-            "workloads": args.workloads.split(","),
-            "users": args.users,
-            "throughput": throughput,
-            "cost": measure_costs(),
+            "scenarios": scenarios,
             "simulator_latency_ms": args.latency_ms,
-            "system_accounts": compare_system_account_designs(
-                dynamodb.endpoint, clients, args.duration, args.latency_ms
-            ),
+            "throughput": throughput,
+            "local_server": local_server,
+            "cost": measure_costs(),
             "cold_start": measure_cold_start(),
             "package": measure_package(),
         }
     finally:
+        if simulator:
+            simulator.stop()
         dynamodb.stop()
 
     table = markdown(results)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(table)
-    if not args.no_readme:
+    if not args.no_readme and set(modes) == {"local", "simulator"}:
         update_readme(table)
     print()
     print(table)
