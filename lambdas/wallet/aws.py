@@ -16,6 +16,7 @@ _CLIENT_CONFIG = Config(
     read_timeout=5,
     # One Lambda invocation uses one connection; local servers and tests share the client across threads.
     max_pool_connections=64,
+    parameter_validation=False,
 )
 
 
