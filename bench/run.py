@@ -277,6 +277,42 @@ def measure_throughput(
     return rows
 
 
+def measure_batched_hot_account(endpoint: str, duration: float, batch_sizes: tuple[int, ...] = (1, 10, 50, 99)) -> list:
+    """A design not shipped: one writer per hot account committing several waiting movements per transaction
+    (k ledger entries + the balance update, up to DynamoDB's 100 items). Measures, through the simulator,
+    how many movements one item then takes per second: the serial commit bound times k."""
+    import boto3
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint)
+    rows = []
+    for size in batch_sizes:
+        commits, began = 0, time.perf_counter()
+        while time.perf_counter() - began < duration:
+            pk = {"S": "BATCH#hot"}
+            entries = [
+                {"Put": {"TableName": TABLE, "Item": {"PK": pk, "SK": {"S": f"LEDGER#{uuid.uuid4()}"}}}}
+                for _ in range(size)
+            ]
+            balance = {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"PK": pk, "SK": {"S": "BALANCE"}},
+                    "UpdateExpression": "ADD balanceMinor :amount, version :one",
+                    "ExpressionAttributeValues": {":amount": {"N": str(size)}, ":one": {"N": "1"}},
+                }
+            }
+            client.transact_write_items(TransactItems=[*entries, balance])
+            commits += 1
+        elapsed = time.perf_counter() - began
+        rows.append({"batch": size, "commits_per_s": commits / elapsed, "movements_per_s": commits * size / elapsed})
+        print(
+            f"batched hot account: {size:3} per commit {commits / elapsed:6.1f} commits/s "
+            f"{commits * size / elapsed:7.0f} movements/s",
+            flush=True,
+        )
+    return rows
+
+
 def seed_users() -> None:
     """The spread and transfer scenarios' 1,000 users exist (each written once) before anything is timed."""
     from concurrent.futures import ThreadPoolExecutor
@@ -629,6 +665,17 @@ def markdown(results: dict[str, Any]) -> str:
         f"(about {AWS_COMMIT_MS:g} ms per TransactWriteItems from Lambda), below the partition's "
         f"{PARTITION_WCU_PER_SECOND} WCU/s.",
     ]
+    if results.get("batched_hot_account"):
+        batched = ", ".join(
+            f"{row['batch']} per commit: {row['movements_per_s']:,.0f} movements/s "
+            f"({row['commits_per_s']:.0f} commits/s)"
+            for row in results["batched_hot_account"]
+        )
+        lines += [
+            "",
+            "A design not shipped, measured through the same simulator: one writer per hot account committing "
+            f"several waiting movements in one transaction (their ledger entries and one balance update): {batched}.",
+        ]
     server = results["local_server"]
     in_process = next(
         row
@@ -701,7 +748,7 @@ def main() -> None:
     from local.contention import ContentionSimulator
 
     dynamodb = DynamoDBLocal(port=free_port()).start()
-    simulator = None
+    simulator, batched = None, []
     try:
         environment = {
             **local_aws_environment(dynamodb.endpoint),
@@ -723,6 +770,7 @@ def main() -> None:
             simulator = ContentionSimulator(dynamodb.endpoint, free_port(), latency_ms=args.latency_ms).start()
             simulated = {**environment, **local_aws_environment(simulator.endpoint)}
             throughput["simulator"] = measure_throughput(simulated, scenarios, clients, args.duration, simulator)
+            batched = measure_batched_hot_account(simulator.endpoint, args.duration)
         print("measuring cost per request, cold start and package size...", flush=True)
         results = {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -733,6 +781,7 @@ def main() -> None:
             "simulator_latency_ms": args.latency_ms,
             "throughput": throughput,
             "local_server": local_server,
+            "batched_hot_account": batched,
             "cost": measure_costs(),
             "cold_start": measure_cold_start(),
             "package": measure_package(),
