@@ -113,51 +113,35 @@ class WalletMonitoring(Construct):
                 CustomMetricGroup(
                     title="Books: reconciliation differences (alarm > 0) and runs",
                     metrics=[
-                        CustomMetricWithAlarm(
-                            alarm_friendly_name="ReconciliationDifferences",
-                            metric=_service_metric("ReconciliationDifferences", "Maximum", Duration.hours(1)),
-                            add_alarm={
-                                "BooksDoNotBalance": CustomThreshold(
-                                    threshold=0,
-                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                                )
-                            },
+                        _alarmed(
+                            "ReconciliationDifferences",
+                            _service_metric("ReconciliationDifferences", "Maximum", Duration.hours(1)),
+                            "BooksDoNotBalance",
+                            above=0,
                         ),
-                        CustomMetricWithAlarm(
-                            alarm_friendly_name="ReconciliationRuns",
-                            metric=_service_metric("ReconciliationItems", "SampleCount", Duration.days(1)),
-                            add_alarm={
-                                "DidNotRun": CustomThreshold(
-                                    threshold=1,
-                                    comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                                    treat_missing_data_override=cloudwatch.TreatMissingData.BREACHING,
-                                )
-                            },
+                        _alarmed(
+                            "ReconciliationRuns",
+                            _service_metric("ReconciliationItems", "SampleCount", Duration.days(1)),
+                            "DidNotRun",
+                            below=1,
+                            missing_is_breaching=True,
                         ),
                     ],
                 ),
                 CustomMetricGroup(
                     title="Contention: 503 overload and 409 key in flight (per 5 min)",
                     metrics=[
-                        CustomMetricWithAlarm(
-                            alarm_friendly_name="Overloaded",
-                            metric=_service_metric("ServiceUnavailable", "Sum", Duration.minutes(5)),
-                            add_alarm={
-                                "Overloaded": CustomThreshold(
-                                    threshold=OVERLOAD_PER_5_MIN,
-                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                                )
-                            },
+                        _alarmed(
+                            "Overloaded",
+                            _service_metric("ServiceUnavailable", "Sum", Duration.minutes(5)),
+                            "Overloaded",
+                            above=OVERLOAD_PER_5_MIN,
                         ),
-                        CustomMetricWithAlarm(
-                            alarm_friendly_name="KeyInFlight",
-                            metric=_service_metric("IdempotencyKeyInUse", "Sum", Duration.minutes(5)),
-                            add_alarm={
-                                "ManyInFlight": CustomThreshold(
-                                    threshold=IN_FLIGHT_PER_5_MIN,
-                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                                )
-                            },
+                        _alarmed(
+                            "KeyInFlight",
+                            _service_metric("IdempotencyKeyInUse", "Sum", Duration.minutes(5)),
+                            "ManyInFlight",
+                            above=IN_FLIGHT_PER_5_MIN,
                         ),
                         _service_metric("InternalError", "Sum", Duration.minutes(5)),
                         _service_metric("InsufficientFunds", "Sum", Duration.minutes(5)),
@@ -194,6 +178,25 @@ class WalletMonitoring(Construct):
             add_max_iterator_age_alarm={"IteratorAge": iterator_age} if iterator_age else None,
             is_iterator=iterator_age is not None,
         )
+
+
+def _alarmed(
+    name: str,
+    metric: cloudwatch.Metric,
+    alarm: str,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+    missing_is_breaching: bool = False,
+) -> CustomMetricWithAlarm:
+    """A service metric on the dashboard with one alarm: over `above`, or under `below`."""
+    operator = cloudwatch.ComparisonOperator
+    threshold = CustomThreshold(
+        threshold=above if above is not None else below,  # type: ignore[arg-type]
+        comparison_operator=operator.GREATER_THAN_THRESHOLD if above is not None else operator.LESS_THAN_THRESHOLD,
+        treat_missing_data_override=cloudwatch.TreatMissingData.BREACHING if missing_is_breaching else None,
+    )
+    return CustomMetricWithAlarm(alarm_friendly_name=name, metric=metric, add_alarm={alarm: threshold})
 
 
 def _service_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
