@@ -96,9 +96,20 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
     SYSTEM_BALANCE.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
     NOT_FOUND.name: {},
     # Not routes: the stream consumer reads the stream (granted by its event source) and only puts events;
-    # the reconciliation scans, and folds system legs into checkpoints (Query, BatchGetItem, UpdateItem).
+    # the nightly run scans, folds system legs into checkpoints (Query, BatchGetItem, UpdateItem) and marks
+    # overdue holds expired (GetItem of the account, a transaction putting the key record, updating the
+    # hold and the balance).
     "StreamEvents": {},
-    "Reconcile": {"wallet": ["dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"]},
+    "Reconcile": {
+        "wallet": [
+            "dynamodb:Scan",
+            "dynamodb:Query",
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ]
+    },
 }
 STREAM_BATCH_SIZE = 100  # local.events reads batches of the same size
 STREAM_RETRY_ATTEMPTS = 10
@@ -398,7 +409,7 @@ class WalletService(Construct):
         scheduler.Schedule(
             self,
             "NightlyReconciliation",
-            description="Fold the system accounts and check that the books balance",
+            description="Mark overdue holds expired, fold the system accounts, check that the books balance",
             schedule=scheduler.ScheduleExpression.expression(self.config.reconcile_schedule),
             target=scheduler_targets.LambdaInvoke(
                 function,

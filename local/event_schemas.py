@@ -42,7 +42,7 @@ _HOLD: dict[str, Any] = {
         "userId": _TEXT,
         "currency": _TEXT,
         "amount": _AMOUNT,
-        "status": {"enum": ["pending", "captured", "voided"]},
+        "status": {"enum": ["pending", "captured", "voided", "expired"]},
         "expiresAt": _TEXT,
         "capturedAmount": {"anyOf": [_AMOUNT, {"type": "null"}]},
         "capturedTo": _OPTIONAL_TEXT,
@@ -60,6 +60,7 @@ _SHAPES: dict[str, dict[str, Any]] = {
     "hold": {"entries": (0, 0), "hold": "pending"},
     "capture": {"entries": (1, 2), "hold": "captured", "required": ["transactionId"]},
     "void": {"entries": (0, 0), "hold": "voided"},
+    "expire": {"entries": (0, 0), "hold": "expired"},  # the nightly sweep; its key starts with \u001f
 }
 
 

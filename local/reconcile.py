@@ -28,6 +28,7 @@ def _answers(endpoint: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fold", action="store_true", help="fold old system-account legs into checkpoints first")
+    parser.add_argument("--expire", action="store_true", help="mark holds past their expiry expired first")
     parser.add_argument(
         "--live",
         action="store_true",
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if local:
             ensure_tables(dynamodb_client())  # a fresh .dynamodb/ has no tables yet: empty books balance
-        report = run_reconciliation(wallet.default_service(), live=args.live, fold=args.fold)
+        report = run_reconciliation(wallet.default_service(), live=args.live, fold=args.fold, expire=args.expire)
         print(report.summary())
         return 0 if report.clean else 1
     finally:

@@ -1,4 +1,4 @@
-"""Nightly reconciliation (EventBridge Scheduler): fold the system accounts, then check the books.
+"""Nightly run (EventBridge Scheduler): mark overdue holds expired, fold the system accounts, check the books.
 
 Publishes ReconciliationDifferences (alarm when > 0) and logs each difference with what it is about.
 `make reconcile` runs the same `run_reconciliation`.
@@ -19,8 +19,13 @@ from wallet.settings import get_settings
 SCAN_SEGMENTS = 4
 
 
-def run_reconciliation(service: WalletService, *, live: bool, fold: bool, segments: int = SCAN_SEGMENTS) -> Report:
-    """live: traffic may continue during the scan (see reconcile_live); otherwise every item is checked."""
+def run_reconciliation(
+    service: WalletService, *, live: bool, fold: bool, expire: bool = False, segments: int = SCAN_SEGMENTS
+) -> Report:
+    """live: traffic may continue during the scan (see reconcile_live); otherwise every item is checked.
+    expire and fold tidy first: overdue holds marked expired (one event each), system legs folded."""
+    if expire:
+        logger.info("marked holds expired", extra={"holds": service.expire_overdue_holds()})
     if fold:
         logger.info("folded system buckets", extra={"buckets": service.fold_system_accounts()})
     settings = get_settings()
@@ -36,7 +41,7 @@ def run_reconciliation(service: WalletService, *, live: bool, fold: bool, segmen
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     segments = int(os.environ.get("WALLET_RECONCILE_SEGMENTS", SCAN_SEGMENTS))
-    report = run_reconciliation(wallet.default_service(), live=True, fold=True, segments=segments)
+    report = run_reconciliation(wallet.default_service(), live=True, fold=True, expire=True, segments=segments)
     for difference in report.differences:
         logger.error("books difference", extra={"difference": difference})
     metrics.add_metric(name="ReconciliationDifferences", unit=MetricUnit.Count, value=len(report.differences))

@@ -31,6 +31,7 @@ DETAIL_TYPES = {
     "hold": "wallet.hold.placed",
     "capture": "wallet.hold.captured",
     "void": "wallet.hold.voided",
+    "expire": "wallet.hold.expired",
 }
 
 

@@ -140,14 +140,26 @@ class VoidCommand:
     operation = "void"
 
 
-Command = TransactionCommand | TransferCommand | ReversalCommand | HoldCommand | CaptureCommand | VoidCommand
+@dataclass(frozen=True)
+class ExpireCommand:
+    """Marks a pending hold past its expiry as expired (the nightly sweep); the key is derived from the hold."""
+
+    idempotent_key: str
+    hold_id: str
+
+    operation = "expire"
+
+
+Command = (
+    TransactionCommand | TransferCommand | ReversalCommand | HoldCommand | CaptureCommand | VoidCommand | ExpireCommand
+)
 
 
 class HoldStatus(StrEnum):
     PENDING = "pending"
     CAPTURED = "captured"
     VOIDED = "voided"
-    EXPIRED = "expired"  # never stored: a pending hold past its expiry
+    EXPIRED = "expired"  # a pending hold past its expiry; stored once the nightly sweep has marked it
 
 
 @dataclass(frozen=True)

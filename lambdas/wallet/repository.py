@@ -336,7 +336,9 @@ class WalletRepository:
             "TableName": self._table,
             "Key": {"PK": _s(hold_pk(ending.hold.hold_id)), "SK": _s("HOLD")},
             "UpdateExpression": update,
-            "ConditionExpression": "#status = :pending AND expiresAtMs > :now",
+            # Capture and void need a hold still pending and unexpired; expiry needs it pending and past due.
+            "ConditionExpression": "#status = :pending AND expiresAtMs "
+            + ("<= :now" if ending.status is HoldStatus.EXPIRED else "> :now"),
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
@@ -445,14 +447,16 @@ class WalletRepository:
         }
         if status is not None:
             names["#status"] = "status"
-            stored = HoldStatus.PENDING if status is HoldStatus.EXPIRED else status
-            values[":status"] = _s(stored.value)
+            values[":status"] = _s(status.value)
             query["FilterExpression"] = {
                 HoldStatus.PENDING: "#status = :status AND expiresAtMs > :now",
-                HoldStatus.EXPIRED: "#status = :status AND expiresAtMs <= :now",
+                # expired: marked by the sweep, or still pending past its expiry
+                HoldStatus.EXPIRED: "#status = :status OR (#status = :pending AND expiresAtMs <= :now)",
             }.get(status, "#status = :status")
             if status in (HoldStatus.PENDING, HoldStatus.EXPIRED):
                 values[":now"] = _n(now_ms)
+            if status is HoldStatus.EXPIRED:
+                values[":pending"] = _s(HoldStatus.PENDING.value)
             query["ExpressionAttributeNames"] = names
         query["ExpressionAttributeValues"] = values
         if after is not None:
@@ -544,6 +548,25 @@ class WalletRepository:
         while True:
             response = self._call("scan", **request)
             yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def overdue_holds(self, now_ms: int) -> Iterator[Hold]:
+        """Holds still stored as pending though past their expiry (a full scan: for the nightly sweep)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "begins_with(PK, :hold) AND #status = :pending AND expiresAtMs <= :now",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":hold": _s("HOLD#"),
+                ":pending": _s(HoldStatus.PENDING.value),
+                ":now": _n(now_ms),
+            },
+        }
+        while True:
+            response = self._call("scan", **request)
+            yield from (hold_from_item(item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -36,6 +36,7 @@ from wallet.models import (
     CaptureCommand,
     Command,
     EntryType,
+    ExpireCommand,
     HistoryPage,
     Hold,
     HoldCommand,
@@ -332,7 +333,7 @@ class WalletService:
                 "counterparty": command.counterparty,
                 "toUserId": command.to_user_id,
             }
-        if isinstance(command, VoidCommand):
+        if isinstance(command, (VoidCommand, ExpireCommand)):
             return {"operation": command.operation, "idempotentKey": command.idempotent_key, "holdId": command.hold_id}
         if isinstance(command, HoldCommand):
             return {
@@ -699,6 +700,35 @@ class WalletService:
 
         return self._end_hold(command, attempt)
 
+    def expire_overdue_holds(self) -> int:
+        """Mark every hold still stored as pending past its expiry as expired: the nightly sweep. Balances
+        never wait for it (a hold stops counting at its expiry); it tidies the hold's status and the
+        account's holds map, and its key record produces the wallet.hold.expired event. Each hold's key is
+        derived from the hold with a character no client can send, so a rerun or a concurrent sweep replays
+        instead of writing twice, and no caller can take the key first. Returns how many it marked."""
+        now_ms = epoch_ms(timestamp(self._clock()))
+        marked = 0
+        for hold in self._repository.overdue_holds(now_ms):
+            try:
+                _, replayed = self._expire(hold)
+            except HoldChanged:  # captured or voided meanwhile: nothing to mark
+                continue
+            marked += not replayed
+        return marked
+
+    def _expire(self, hold: Hold) -> tuple[KeyRecord, bool]:
+        command = ExpireCommand(f"{SYSTEM_KEY_MARK}expire/{hold.hold_id}", hold.hold_id)
+        key = (hold.user_id, hold.currency)
+
+        def plan(accounts: dict[AccountKey, Account], _: str, now: str) -> _Plan | None:
+            account, now_ms = accounts[key], epoch_ms(now)
+            end = HoldEnding(hold, HoldStatus.EXPIRED, now, now_ms)
+            # live_holds already leaves out every expired hold: the map keeps the pending ones only.
+            write = AccountWrite(account, account.balance_minor, account.updated_at, holds=account.live_holds(now_ms))
+            return _Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
+
+        return self._commit(command, _Planner([key], plan))
+
     def _end_hold(
         self, command: CaptureCommand | VoidCommand, attempt: Callable[[Hold], tuple[KeyRecord, bool]]
     ) -> HoldResult:
@@ -920,7 +950,7 @@ class WalletService:
     def _decline_message(self, command: Command) -> str:
         if isinstance(command, ReversalCommand):
             return "The reversal exceeds the available balance."
-        if isinstance(command, (CaptureCommand, VoidCommand)):
+        if isinstance(command, (CaptureCommand, VoidCommand, ExpireCommand)):
             return "The hold could not be ended."  # never a decline: a capture pays from its own hold
         if isinstance(command, HoldCommand):
             amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
@@ -930,6 +960,8 @@ class WalletService:
         return f"A {kind} of {amount} {command.currency} exceeds the available balance."
 
 
+# Keys the service writes for itself start with a control character: client keys are printable ASCII only.
+SYSTEM_KEY_MARK = "\x1f"
 _EMPTY_CHECKPOINT = Checkpoint(total_minor=0, through_sk=ENTRY_SK_PREFIX, version=0)
 
 

@@ -95,14 +95,21 @@ def test_the_nightly_reconciliation_runs_on_a_schedule_with_retries_and_dead_let
     assert fn["Properties"]["Timeout"] == 900
 
 
-def test_the_reconciliation_scans_and_folds_and_may_do_nothing_else(template):
+def test_the_nightly_run_scans_folds_and_expires_holds_and_may_do_nothing_else(template):
     actions = set()
     for policy in resources(template, "AWS::IAM::Policy").values():
         if policy["Properties"]["Roles"][0]["Ref"].startswith("ReconcileRole"):
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
                 listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
                 actions |= {action for action in listed if action.startswith("dynamodb:")}
-    assert actions == {"dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
+    assert actions == {
+        "dynamodb:Scan",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
 
 
 def test_the_schedule_comes_from_context():

@@ -3,6 +3,7 @@
 import json
 import threading
 from collections import Counter, defaultdict
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -244,3 +245,30 @@ def test_make_run_starts_the_consumer_beside_the_server(api_server, tmp_path, mo
         stop.set()
     assert seen.count(key) == 1
     assert (tmp_path / "events.jsonl.checkpoint").exists()
+
+
+def test_the_nightly_sweep_marks_an_overdue_hold_expired_and_that_is_one_event(client, table, service):
+    from datetime import timedelta
+
+    from wallet.service import utc_now
+
+    hold = service.place_hold("short-hold", "hana", "3.00", expires_in_seconds=60).hold
+    kept = service.place_hold("long-hold", "hana", "2.00", expires_in_seconds=3600).hold
+    # The sweep a minute later (a clock 61 s ahead: holds last at least 60 s).
+    later = WalletService(
+        WalletRepository(client, table), get_settings(), clock=lambda: utc_now() + timedelta(seconds=61)
+    )
+    recorder = Recorder()
+
+    assert later.expire_overdue_holds() == 1
+    assert later.expire_overdue_holds() == 0
+    StreamConsumer(client, table, recorder).poll_once()
+
+    expired = [event for event in recorder.events if event["detail-type"] == "wallet.hold.expired"]
+    assert [event["detail"]["hold"]["holdId"] for event in expired] == [hold.hold_id]
+    assert expired[0]["detail"]["hold"]["status"] == "expired"
+    jsonschema.validate(expired[0]["detail"], schema_for("wallet.hold.expired"))
+    assert [item.hold_id for item in later.list_holds("hana", status="expired").holds] == [hold.hold_id]
+    assert [item.hold_id for item in later.list_holds("hana", status="pending").holds] == [kept.hold_id]
+    balance = later.get_current_balance("hana")
+    assert (balance.balance, balance.held) == (Decimal("100.00"), Decimal("2.00"))

@@ -68,7 +68,8 @@ class InMemoryRepository:
             self.keys[budget.original_key] = replace(original, reversed_minor=budget.after)
         if hold_ending is not None:
             hold = self.holds[hold_ending.hold.hold_id]
-            if hold.stored_status is not HoldStatus.PENDING or hold.expires_at_ms <= hold_ending.now_ms:
+            overdue = hold.expires_at_ms <= hold_ending.now_ms
+            if hold.stored_status is not HoldStatus.PENDING or overdue != (hold_ending.status is HoldStatus.EXPIRED):
                 raise HoldChanged()
             self.holds[hold.hold_id] = ended(hold, hold_ending)
         if new_hold is not None:
@@ -93,6 +94,13 @@ class InMemoryRepository:
 
     def get_hold(self, hold_id: str) -> Hold | None:
         return self.holds.get(hold_id)
+
+    def overdue_holds(self, now_ms: int) -> list[Hold]:
+        return [
+            hold
+            for hold in self.holds.values()
+            if hold.stored_status is HoldStatus.PENDING and hold.expires_at_ms <= now_ms
+        ]
 
     def record_declined(self, record: KeyRecord) -> None:
         if record.idempotent_key in self.keys:

@@ -1,7 +1,8 @@
 """Wallet rules with an in-memory repository: fast, offline, with scripted races and faults."""
 
+import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from wallet.errors import (
     ReversalExceedsOriginal,
     ServiceUnavailable,
 )
-from wallet.models import Account
+from wallet.models import Account, HoldStatus
 from wallet.service import RetryPolicy, WalletService, parse_instant
 from wallet.settings import Settings
 
@@ -387,3 +388,30 @@ def test_unknown_movements_and_reversals_of_reversals_are_refused(service):
     undo = service.reverse("r", credit.entry.transaction_id)
     with pytest.raises(InvalidRequest, match="cannot itself be reversed"):
         service.reverse("r2", undo.transaction_id)
+
+
+def test_the_sweep_marks_overdue_holds_expired_once_and_leaves_the_rest(repository):
+    moment = [datetime(2026, 11, 30, 12, 0, tzinfo=UTC)]
+    service = WalletService(repository, SETTINGS, clock=lambda: moment[0])
+    overdue = service.place_hold("h1", "u", "10.00", expires_in_seconds=60).hold
+    captured = service.place_hold("h2", "u", "5.00", expires_in_seconds=60).hold
+    later = service.place_hold("h3", "u", "7.00", expires_in_seconds=3600).hold
+    service.capture_hold("c2", captured.hold_id)
+    moment[0] += timedelta(seconds=61)
+
+    assert service.expire_overdue_holds() == 1
+    assert service.expire_overdue_holds() == 0  # nothing left to mark
+
+    assert repository.holds[overdue.hold_id].stored_status is HoldStatus.EXPIRED
+    assert repository.holds[captured.hold_id].stored_status is HoldStatus.CAPTURED
+    assert repository.holds[later.hold_id].stored_status is HoldStatus.PENDING
+    account = repository.accounts[("u", "USD")]
+    assert set(account.holds) == {later.hold_id}  # the account counts only what is still pending
+    assert account.balance_minor == 9500  # expiry moves no money
+    [record] = [record for key, record in repository.keys.items() if overdue.hold_id in key]
+    assert record.idempotent_key.startswith("\x1f") and json.loads(record.request)["operation"] == "expire"
+
+
+def test_a_sweep_key_cannot_be_sent_by_a_client(service):
+    with pytest.raises(InvalidRequest):
+        service.void_hold("\x1fexpire/some-hold", "some-hold")
