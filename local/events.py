@@ -112,10 +112,12 @@ class StreamConsumer:
             self._iterators[name] = answer.get("NextShardIterator")
 
     def _iterator(self, stream_arn: str, shard_id: str, after: str | None) -> str | None:
-        position = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after else {}
-        answer = self._streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard_id, **(position or {"ShardIteratorType": "TRIM_HORIZON"})
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after
+            else {"ShardIteratorType": "TRIM_HORIZON"}
         )
+        answer = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)
         return answer.get("ShardIterator")
 
     def _lambda_event(self, stream_arn: str, records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The Wallet table's stream → one event per committed movement on the wallet's EventBridge bus.
 
 Records are published one at a time in stream order. After the first failure the rest of the batch
-is reported failed without being published, so Lambda retries from the failed record and an account's
-events never leave out of order; a record published before a retry may be published again with the
-same eventId, which consumers drop.
+is reported failed without being published, so Lambda retries from the failed record and a shard's
+events never leave out of order (each leg carries its account's sequence for ordering across shards);
+an event whose publish failed after EventBridge took it may go out again with the same eventId, which
+consumers drop.
 """
 
 import os

@@ -3,7 +3,7 @@
 import json
 import urllib.request
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from wallet.aws import events_client
 from wallet.events import EVENT_SOURCE, MovementEvent
@@ -18,13 +18,11 @@ class EventPublisher(Protocol):
 
 
 class EventBridgePublisher:
-    def __init__(self, bus_name: str, client: Any = None) -> None:
+    def __init__(self, bus_name: str) -> None:
         self._bus_name = bus_name
-        self._client = client
 
     def publish(self, event: MovementEvent) -> None:
-        client = self._client or events_client()
-        answer = client.put_events(
+        answer = events_client().put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE,

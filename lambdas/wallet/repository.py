@@ -545,6 +545,9 @@ class WalletRepository:
         request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
         if total_segments > 1:
             request.update(Segment=segment, TotalSegments=total_segments)
+        return self._scan_pages(request)
+
+    def _scan_pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         while True:
             response = self._call("scan", **request)
             yield from response.get("Items", [])
@@ -564,12 +567,7 @@ class WalletRepository:
                 ":now": _n(now_ms),
             },
         }
-        while True:
-            response = self._call("scan", **request)
-            yield from (hold_from_item(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return (hold_from_item(item) for item in self._scan_pages(request))
 
     def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
         """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
