@@ -1,6 +1,7 @@
 """Where movement events go: an EventBridge bus on AWS; locally a JSON-lines file (and a webhook)."""
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 from typing import Protocol
@@ -57,5 +58,19 @@ class JsonLinesPublisher:
                     pass
             except OSError as error:
                 raise PublishFailed(f"webhook {self._webhook_url}: {error}") from error
-        with self._path.open("a", encoding="utf-8") as file:
-            file.write(line + "\n")
+        # One write on an append-only descriptor: a line lands whole at the end, never interleaved
+        # with another writer's. A reader following the file may still see its tail mid-write, so
+        # readers take only newline-terminated lines (read_event_lines).
+        descriptor = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, (line + "\n").encode())
+        finally:
+            os.close(descriptor)
+
+
+def read_event_lines(path: Path) -> list[dict]:
+    """The events a JsonLinesPublisher has written so far, ignoring a last line still being written."""
+    if not path.exists():
+        return []
+    complete, _, _being_written = path.read_text(encoding="utf-8").rpartition("\n")
+    return [json.loads(line) for line in complete.splitlines() if line]

@@ -16,7 +16,7 @@ from local.event_schemas import SCHEMA_DIR, schema_files
 from local.events import StreamConsumer
 from tests.support import unique
 from wallet.errors import InsufficientFunds
-from wallet.event_bus import JsonLinesPublisher, PublishFailed
+from wallet.event_bus import JsonLinesPublisher, PublishFailed, read_event_lines
 from wallet.events import DETAIL_TYPES, event_id
 from wallet.reconcile import reconcile
 from wallet.repository import WalletRepository
@@ -190,7 +190,7 @@ def test_the_local_publisher_appends_json_lines_and_posts_each_event_to_the_webh
     finally:
         server.shutdown()
         server.server_close()
-    lines = [json.loads(line) for line in events_file.read_text().splitlines()]
+    lines = read_event_lines(events_file)
     assert [event["detail"]["idempotentKey"] for event in lines] == ["w1", "w2"]
     assert received == lines
 
@@ -239,8 +239,7 @@ def test_make_run_starts_the_consumer_beside_the_server(api_server, tmp_path, mo
         deadline, seen = time.monotonic() + 60, []
         while time.monotonic() < deadline and key not in seen:
             time.sleep(0.2)
-            if events_file.exists():
-                seen = [json.loads(line)["detail"]["idempotentKey"] for line in events_file.read_text().splitlines()]
+            seen = [event["detail"]["idempotentKey"] for event in read_event_lines(events_file)]
     finally:
         stop.set()
     assert seen.count(key) == 1

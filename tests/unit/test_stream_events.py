@@ -106,3 +106,18 @@ def test_a_snapstart_restore_forgets_every_client_built_before_the_snapshot(monk
         hook(*args, **kwargs)
 
     assert dynamodb_client() is not before
+
+
+def test_a_reader_of_the_events_file_skips_a_line_still_being_written(tmp_path):
+    from wallet.event_bus import JsonLinesPublisher, read_event_lines
+
+    event = movement_event(load_event("stream/movements")["Records"][0])
+    assert event is not None
+    path = tmp_path / "events.jsonl"
+    JsonLinesPublisher(path).publish(event)
+    whole = path.read_text()
+    assert whole.endswith("\n") and whole.count("\n") == 1
+    with path.open("a") as file:  # the next line, caught halfway through its write
+        file.write(whole[: len(whole) // 2])
+    assert [line["detail"]["idempotentKey"] for line in read_event_lines(path)] == [event.detail["idempotentKey"]]
+    assert read_event_lines(tmp_path / "absent.jsonl") == []
