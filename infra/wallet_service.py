@@ -42,7 +42,7 @@ from api.routes import (
     USER_HOLDS,
     VOID_HOLD,
 )
-from infra.bundling import ASSET_EXCLUDES, LAMBDAS_DIR, LocalPipBundling
+from infra.bundling import ASSET_EXCLUDES, COMPILE_COMMAND, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
 from infra.monitoring import WalletMonitoring
 from infra.scanners import skip_checkov
@@ -146,7 +146,8 @@ class WalletService(Construct):
                 command=[
                     "bash",
                     "-c",
-                    "cp -r /asset-input/. /asset-output && pip install -r requirements.txt -t /asset-output",
+                    "cp -r /asset-input/. /asset-output && pip install -r requirements.txt -t /asset-output"
+                    " && python " + " ".join(COMPILE_COMMAND) + " /asset-output",
                 ],
                 local=LocalPipBundling(),  # type: ignore[arg-type]  # jsii passes the options positionally
             ),

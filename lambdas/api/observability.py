@@ -11,5 +11,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 SERVICE_NAME = os.environ.get("POWERTOOLS_SERVICE_NAME", "wallet")
 
 logger = Logger(service=SERVICE_NAME)
-tracer = Tracer(service=SERVICE_NAME)
+# Only botocore is patched (DynamoDB and EventBridge calls become subsegments): patching every library the
+# X-Ray SDK knows imports each one it finds, at every cold start, for calls this service never makes.
+tracer = Tracer(service=SERVICE_NAME, patch_modules=("botocore",))
 metrics = Metrics(service=SERVICE_NAME, namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Wallet"))
