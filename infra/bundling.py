@@ -36,7 +36,11 @@ def bundle_lambda_code(
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "requirements.txt"),
     )
-    target = ["--platform", platform, "--implementation", "cp", "--python-version", LAMBDA_PYTHON_VERSION]
+    target = (
+        ["--platform", platform, "--implementation", "cp", "--python-version", LAMBDA_PYTHON_VERSION]
+        if platform
+        else []  # this machine's wheels, for measuring (bench)
+    )
     subprocess.run(
         [
             sys.executable,
@@ -49,7 +53,7 @@ def bundle_lambda_code(
             str(LAMBDAS_DIR / "requirements.txt"),
             "--target",
             str(output_dir),
-            *(target if platform else []),
+            *target,
             "--only-binary=:all:",
             "--upgrade",
             "--no-deps",  # the list is complete; deps such as botocore come with the runtime
