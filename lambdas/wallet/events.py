@@ -60,7 +60,12 @@ def movement_event(stream_record: dict[str, Any]) -> MovementEvent | None:
     image = change.get("NewImage")
     if image is None:
         raise ValueError("the stream must carry new images (StreamViewType NEW_IMAGE or NEW_AND_OLD_IMAGES)")
-    record = key_record_from_item(image)
+    return key_record_event(image)
+
+
+def key_record_event(item: dict[str, Any]) -> MovementEvent | None:
+    """The event of a key record item (as stored, or as the stream's new image); None unless applied."""
+    record = key_record_from_item(item)
     if record.outcome is not Outcome.APPLIED:
         return None
     request = json.loads(record.request)

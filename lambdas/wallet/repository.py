@@ -569,6 +569,21 @@ class WalletRepository:
         }
         return (hold_from_item(item) for item in self._scan_pages(request))
 
+    def applied_key_records(self, start: str, end: str) -> Iterator[dict[str, Any]]:
+        """Raw items of the applied key records created in [start, end] (ISO instants), in no order."""
+        request = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "FilterExpression": "begins_with(PK, :key) AND outcome = :applied AND createdAt BETWEEN :start AND :end",
+            "ExpressionAttributeValues": {
+                ":key": _s(key_pk("")),
+                ":applied": _s(Outcome.APPLIED.value),
+                ":start": _s(start),
+                ":end": _s(end),
+            },
+        }
+        return self._scan_pages(request)
+
     def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
         """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
         if segments <= 1:

@@ -271,3 +271,35 @@ def test_the_nightly_sweep_marks_an_overdue_hold_expired_and_that_is_one_event(c
     assert [item.hold_id for item in later.list_holds("hana", status="pending").holds] == [kept.hold_id]
     balance = later.get_current_balance("hana")
     assert (balance.balance, balance.held) == (Decimal("100.00"), Decimal("2.00"))
+
+
+def test_republishing_a_window_rebuilds_the_events_the_stream_gave(client, table, service):
+    """What make republish does for a dead-lettered batch: the same events, each once, from the key records."""
+    from datetime import timedelta
+
+    from wallet.event_replay import replay_events
+    from wallet.service import utc_now
+
+    started = utc_now()
+    expected = every_kind_of_movement(service)
+    with pytest.raises(InsufficientFunds):
+        service.transact("declined-1", "bob", "1000.00", "debit")
+    streamed = Recorder()
+    StreamConsumer(client, table, streamed).poll_once()
+    two_hours_later = WalletService(
+        WalletRepository(client, table), get_settings(), clock=lambda: utc_now() + timedelta(hours=2)
+    )
+    two_hours_later.transact("credit-later", "carol", "1.00", "credit")  # outside the window
+    replayed = Recorder()
+
+    count = replay_events(WalletRepository(client, table), replayed, started, utc_now() + timedelta(minutes=1))
+
+    assert count == len(replayed.events) == len(expected) == len(streamed.events)
+    assert sorted(replayed.events, key=lambda event: event["detail"]["eventId"]) == sorted(
+        streamed.events, key=lambda event: event["detail"]["eventId"]
+    )
+    sequences: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for event in replayed.events:
+        for leg in event["detail"]["entries"]:
+            sequences[(leg["userId"], leg["currency"])].append(leg["sequence"])
+    assert all(seen == sorted(seen) for seen in sequences.values())  # each account's in ledger order
