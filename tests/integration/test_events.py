@@ -236,7 +236,8 @@ def test_make_run_starts_the_consumer_beside_the_server(api_server, tmp_path, mo
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 201
-        deadline, seen = time.monotonic() + 60, []
+        # The consumer starts at the stream's oldest record: every earlier test's movements come first.
+        deadline, seen = time.monotonic() + 180, []
         while time.monotonic() < deadline and key not in seen:
             time.sleep(0.2)
             seen = [event["detail"]["idempotentKey"] for event in read_event_lines(events_file)]
