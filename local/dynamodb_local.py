@@ -110,14 +110,14 @@ def _answers(endpoint: str) -> bool:
 
 
 @contextlib.contextmanager
-def operator_dynamodb() -> Iterator[bool]:
-    """The DynamoDB an operator command (make reconcile, make republish) works on; yields whether it is local.
+def operator_dynamodb() -> Iterator[None]:
+    """Points boto3 at the DynamoDB an operator command (make reconcile, make republish) works on.
 
     AWS_ENDPOINT_URL_DYNAMODB when set (any DynamoDB, AWS included, with WALLET_TABLE_NAME); else the
     DynamoDB Local that `make run` serves on DYNAMODB_PORT (8000); else one started on .dynamodb/ for the
     time of the command."""
     if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        yield False
+        yield
         return
     endpoint = f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"
     started = None if _answers(endpoint) else DynamoDBLocal(port=int(endpoint.rsplit(":", 1)[1]), data_dir=DATA_DIR)
@@ -129,7 +129,7 @@ def operator_dynamodb() -> Iterator[bool]:
         from wallet.aws import dynamodb_client
 
         ensure_tables(dynamodb_client())  # a fresh .dynamodb/ has no tables yet
-        yield True
+        yield
     finally:
         if started:
             started.stop()
