@@ -8,6 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from wallet.rate_limit import RateLimitSettingError, parse_rate_limit
 from wallet.settings import DEFAULT_ASSETS_JSON, DEFAULT_SYSTEM_ACCOUNTS, ConfigurationError, Settings, parse_assets
 
 _RETENTION = {
@@ -51,6 +52,9 @@ class WalletConfig:
     )
     reconcile_schedule: str = "cron(0 3 * * ? *)"  # EventBridge Scheduler expression (UTC)
     snap_start: bool = True  # API functions restore from SnapStart snapshots of published versions
+    # Movements a second per account and the burst above it, passed to the functions as text; "": no limit.
+    user_rate_limit: str = ""
+    user_rate_burst: str = ""
 
     def __post_init__(self) -> None:
         try:  # the functions' own rules, so a stack never deploys settings its functions would refuse
@@ -69,6 +73,10 @@ class WalletConfig:
             raise ValueError("wallet:throttleRateLimit and wallet:throttleBurstLimit must be positive")
         if any(not isinstance(limit, int) or limit < 0 for _, limit in self.reserved_concurrency):
             raise ValueError("wallet:reservedConcurrency values must be whole numbers >= 0")
+        try:  # the functions' own parser, so a stack never deploys a limit its functions would refuse
+            parse_rate_limit(self.user_rate_limit, self.user_rate_burst, "wallet:userRateLimit", "wallet:userRateBurst")
+        except RateLimitSettingError as error:
+            raise ValueError(str(error)) from None
         if not self.reconcile_schedule.startswith(("cron(", "rate(", "at(")):
             raise ValueError("wallet:reconcileSchedule must be a Scheduler expression: cron(...), rate(...), at(...)")
 
@@ -115,7 +123,15 @@ class WalletConfig:
             reserved_concurrency=_concurrency(get("reservedConcurrency", None), defaults.reserved_concurrency),
             reconcile_schedule=str(get("reconcileSchedule", defaults.reconcile_schedule)),
             snap_start=str(get("snapStart", defaults.snap_start)).lower() not in ("false", "0", "no"),
+            user_rate_limit=str(get("userRateLimit", defaults.user_rate_limit)),
+            user_rate_burst=str(get("userRateBurst", defaults.user_rate_burst)),
         )
+
+    @property
+    def rate_limit_environment(self) -> dict[str, str]:
+        """The limit for the functions' environment; nothing when no limit is set."""
+        settings = {"WALLET_USER_RATE_LIMIT": self.user_rate_limit, "WALLET_USER_RATE_BURST": self.user_rate_burst}
+        return {name: value for name, value in settings.items() if value}
 
 
 def _concurrency(value: Any, defaults: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:

@@ -34,6 +34,7 @@ API_P99_LATENCY = Duration.seconds(3)
 ITERATOR_AGE_MS = 5 * 60 * 1000
 OVERLOAD_PER_5_MIN = 10  # 503s: DynamoDB or the idempotency store pushed back after the retry budget
 IN_FLIGHT_PER_5_MIN = 50  # 409 IDEMPOTENCY_KEY_IN_USE: clients retrying a key still being processed
+RATE_LIMITED_PER_5_MIN = 100  # 429 RATE_LIMITED: a client hammering one account, or a limit set too low
 
 
 class WalletMonitoring(Construct):
@@ -129,7 +130,7 @@ class WalletMonitoring(Construct):
                     ],
                 ),
                 CustomMetricGroup(
-                    title="Contention: 503 overload and 409 key in flight (per 5 min)",
+                    title="Push-back: 503 overload, 409 key in flight, 429 rate limited (per 5 min)",
                     metrics=[
                         _alarmed(
                             "Overloaded",
@@ -142,6 +143,12 @@ class WalletMonitoring(Construct):
                             _service_metric("IdempotencyKeyInUse", "Sum", Duration.minutes(5)),
                             "ManyInFlight",
                             above=IN_FLIGHT_PER_5_MIN,
+                        ),
+                        _alarmed(
+                            "RateLimited",
+                            _service_metric("RateLimited", "Sum", Duration.minutes(5)),
+                            "ManyRateLimited",
+                            above=RATE_LIMITED_PER_5_MIN,
                         ),
                         _service_metric("InternalError", "Sum", Duration.minutes(5)),
                         _service_metric("InsufficientFunds", "Sum", Duration.minutes(5)),

@@ -39,11 +39,17 @@ BY_TIME_INDEX = IndexSchema(
 BY_MOVEMENT_INDEX = IndexSchema(
     name=repository.BY_MOVEMENT_INDEX, partition_key=repository.MOVEMENT_ID, projection="KEYS_ONLY"
 )
+# Holds still stored as pending, by expiry: pendingShard = PENDING#<n> (n from the hold id, so no index
+# partition takes every hold write), pendingDue = <expiresAtMs:015d>. A hold leaves it when it ends
+# (sparse): the nightly sweep queries each shard for the overdue ones instead of scanning the table.
+PENDING_HOLDS_INDEX = IndexSchema(
+    name=repository.PENDING_HOLDS_INDEX, partition_key=repository.PENDING_SHARD, sort_key=repository.PENDING_DUE
+)
 WALLET_TABLE = TableSchema(
     default_name="Wallet",
     partition_key="PK",
     sort_key="SK",
-    indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX),
+    indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX, PENDING_HOLDS_INDEX),
     stream_view="NEW_IMAGE",  # movement events are built from new key records (wallet.events)
 )
 IDEMPOTENCY_TABLE = TableSchema(default_name="WalletIdempotency", partition_key="id", ttl_attribute="expiration")
@@ -112,9 +118,7 @@ def _add_missing_indexes(client: Any, schema: TableSchema, table_name: str) -> N
             continue
         client.update_table(
             TableName=table_name,
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"} for name in (index.partition_key, index.sort_key)
-            ],
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in _keys(index)],
             GlobalSecondaryIndexUpdates=[{"Create": _index_request(index)}],
         )
 

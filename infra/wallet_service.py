@@ -46,7 +46,14 @@ from infra.bundling import ASSET_EXCLUDES, COMPILE_COMMAND, LAMBDAS_DIR, LocalPi
 from infra.config import WalletConfig
 from infra.monitoring import WalletMonitoring
 from infra.scanners import skip_checkov
-from infra.tables import BY_MOVEMENT_INDEX, BY_TIME_INDEX, IDEMPOTENCY_TABLE, WALLET_TABLE, TableSchema
+from infra.tables import (
+    BY_MOVEMENT_INDEX,
+    BY_TIME_INDEX,
+    IDEMPOTENCY_TABLE,
+    PENDING_HOLDS_INDEX,
+    WALLET_TABLE,
+    TableSchema,
+)
 
 SERVICE_NAME = "wallet"
 METRICS_NAMESPACE = "Wallet"
@@ -69,8 +76,8 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
         "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
-    TRANSFER.name: {
-        "wallet": ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+    TRANSFER.name: {  # GetItem: a rate-limited transfer reads its key record, to replay a key already answered
+        "wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
     REVERSAL.name: {
@@ -97,8 +104,8 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
     NOT_FOUND.name: {},
     # Not routes: the stream consumer reads the stream (granted by its event source) and only puts events;
     # the nightly run scans, folds system legs into checkpoints (Query, BatchGetItem, UpdateItem) and marks
-    # overdue holds expired (GetItem of the account, a transaction putting the key record, updating the
-    # hold and the balance).
+    # overdue holds expired (found on the PendingHolds index; GetItem of the account, a transaction putting
+    # the key record, updating the hold and the balance).
     "StreamEvents": {},
     "Reconcile": {
         "wallet": [
@@ -108,7 +115,8 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
             "dynamodb:BatchGetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
-        ]
+        ],
+        "wallet-pending-holds": ["dynamodb:Query"],
     },
 }
 STREAM_BATCH_SIZE = 100  # local.events reads batches of the same size
@@ -241,6 +249,7 @@ class WalletService(Construct):
             "wallet": self.wallet_table.table_arn,
             "wallet-by-time": f"{self.wallet_table.table_arn}/index/{BY_TIME_INDEX.name}",
             "wallet-by-movement": f"{self.wallet_table.table_arn}/index/{BY_MOVEMENT_INDEX.name}",
+            "wallet-pending-holds": f"{self.wallet_table.table_arn}/index/{PENDING_HOLDS_INDEX.name}",
             "idempotency": self.idempotency_table.table_arn,
         }
         for resource, actions in _ACCESS[name].items():
@@ -274,6 +283,7 @@ class WalletService(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                **self.config.rate_limit_environment,
                 **(environment or {}),
             },
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from local.dynamodb_local import DATA_DIR, operator_dynamodb
+from wallet.wording import counted
 
 
 def republish_dead_letters(sqs: Any, queue_url: str, replay: Any) -> tuple[int, int]:
@@ -79,11 +80,17 @@ def main(argv: list[str] | None = None) -> int:
             return replay_events(repository, publisher, start, end)
 
         if args.dead_letters:
-            messages, events = republish_dead_letters(boto3.client("sqs"), args.dead_letters, replay)
-            print(f"{events} events from {messages} dead-lettered stream batches to {destination}")
+            batches, events = republish_dead_letters(boto3.client("sqs"), args.dead_letters, replay)
+            print(republished(events, destination, batches))
         else:
-            print(f"{replay(args.start, args.end)} events to {destination}")
+            print(republished(replay(args.start, args.end), destination))
     return 0
+
+
+def republished(events: int, destination: str, batches: int | None = None) -> str:
+    """What make republish prints: how many events went where (and from how many dead-lettered batches)."""
+    source = "" if batches is None else f" from {counted(batches, 'dead-lettered stream batch', 'batches')}"
+    return f"{counted(events, 'event')}{source} to {destination}"
 
 
 if __name__ == "__main__":

@@ -101,6 +101,12 @@ def _stop_on_sigterm(*_: Any) -> None:
 
 
 def main() -> None:
+    from wallet.settings import ConfigurationError, get_settings
+
+    try:  # fail closed before starting anything: a bad setting names itself and nothing is left running
+        settings = get_settings()
+    except ConfigurationError as error:
+        raise SystemExit(f"Not starting: {error}") from None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = int(os.environ.get("PORT", "3000"))
     dynamodb = None
@@ -124,6 +130,9 @@ def main() -> None:
     print(f"  curl -X POST http://127.0.0.1:{port}/transactions -H 'Content-Type: application/json' -d '{example}'")
     webhook = os.environ.get("EVENTS_WEBHOOK_URL")
     print(f"  movement events: {events_file}" + (f" and POST {webhook}" if webhook else ""))
+    if settings.user_rate_limit is not None:
+        limit = settings.user_rate_limit
+        print(f"  rate limit: {limit.per_second:g} movements a second per account, bursts of {limit.burst}")
     print("Ctrl-C stops the server" + (" and DynamoDB Local." if dynamodb else "."), flush=True)
     try:
         server.serve_forever()

@@ -22,6 +22,7 @@ from wallet.errors import (
     InvalidRequest,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     ReversalExceedsOriginal,
     ServiceUnavailable,
     UnsupportedMediaType,
@@ -43,6 +44,7 @@ _HTTP: dict[type[WalletError], tuple[int, str]] = {
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),
+    RateLimited: (429, "RATE_LIMITED"),
     ServiceUnavailable: (503, "SERVICE_UNAVAILABLE"),
 }
 _RETRYABLE = (IdempotencyKeyInUse, ServiceUnavailable)
@@ -60,6 +62,8 @@ def status_and_body(error: WalletError) -> tuple[int, dict[str, Any]]:
 def error_response(error: WalletError) -> Response:
     status, body = status_and_body(error)
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, _RETRYABLE) else {}
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
     return json_response(status, body, headers)
 
 

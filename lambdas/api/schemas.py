@@ -422,10 +422,18 @@ def error_responses(*statuses: int) -> dict[int, Any]:
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",
+        429: "The account is over its movement rate limit; nothing was written, retry with the same key later",
         503: "Store busy; retry with the same key",
     }
+    retry_after = {
+        "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}}
+    }
     content = {"application/json": {"schema": ErrorResponse.model_json_schema()}}
-    return {status: {"description": descriptions[status], "content": content} for status in statuses}
+    return {
+        status: {"description": descriptions[status], "content": content}
+        | ({"headers": retry_after} if status in (429, 503) else {})
+        for status in statuses
+    }
 
 
 def parse_json_body(text: str) -> Any:

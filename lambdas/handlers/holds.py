@@ -36,7 +36,7 @@ def _hold_answer(description: str, status: int) -> dict:
     PLACE_HOLD.resolver_path,
     method=PLACE_HOLD.method,
     summary="Hold money on a user's account, exactly once per idempotency key",
-    responses={**_hold_answer("Placed (or replayed)", 201), **error_responses(400, 403, 409, 413, 415, 422, 503)},
+    responses={**_hold_answer("Placed (or replayed)", 201), **error_responses(400, 403, 409, 413, 415, 422, 429, 503)},
 )
 # No return annotations on the writing routes: each answers a success or a 409.
 def place_hold(request: Annotated[HoldRequest, Body()], idempotency_key: KeyHeader = None):
@@ -58,7 +58,10 @@ def place_hold(request: Annotated[HoldRequest, Body()], idempotency_key: KeyHead
     CAPTURE_HOLD.resolver_path,
     method=CAPTURE_HOLD.method,
     summary="Capture all or part of a pending hold to a system account or a user; the rest is released",
-    responses={**_hold_answer("The hold, captured", 200), **error_responses(400, 403, 404, 409, 413, 415, 422, 503)},
+    responses={
+        **_hold_answer("The hold, captured", 200),
+        **error_responses(400, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
 )
 def capture_hold(holdId: HoldId, request: Annotated[CaptureRequest, Body()], idempotency_key: KeyHeader = None):
     require_admin(router.current_event, "Capturing a hold")
@@ -73,7 +76,7 @@ def capture_hold(holdId: HoldId, request: Annotated[CaptureRequest, Body()], ide
     VOID_HOLD.resolver_path,
     method=VOID_HOLD.method,
     summary="Release a pending hold in full",
-    responses={**_hold_answer("The hold, voided", 200), **error_responses(400, 403, 404, 409, 413, 415, 422, 503)},
+    responses={**_hold_answer("The hold, voided", 200), **error_responses(400, 403, 404, 409, 413, 415, 422, 429, 503)},
 )
 def void_hold(holdId: HoldId, request: Annotated[VoidRequest, Body()], idempotency_key: KeyHeader = None):
     hold, _ = wallet.get_hold(holdId)

@@ -5,6 +5,7 @@ Publishes ReconciliationDifferences (alarm when > 0) and logs each difference wi
 """
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,7 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.observability import logger, metrics, tracer
+from wallet.models import Hold
 from wallet.reconcile import Report, reconcile, reconcile_live
+from wallet.repository import hold_from_item, is_unindexed_pending_hold
 from wallet.service import WalletService
 from wallet.settings import get_settings
 
@@ -23,17 +26,27 @@ def run_reconciliation(
     service: WalletService, *, live: bool, fold: bool, expire: bool = False, segments: int = SCAN_SEGMENTS
 ) -> Report:
     """live: traffic may continue during the scan (see reconcile_live); otherwise every item is checked.
-    expire and fold tidy first: overdue holds marked expired (one event each), system legs folded."""
+    expire and fold tidy first: overdue holds marked expired (one event each; found on the PendingHolds
+    index, not by a scan), system legs folded. The table is scanned once (a second time only to confirm a
+    difference in live mode)."""
     if expire:
         logger.info("marked holds expired", extra={"holds": service.expire_overdue_holds()})
     if fold:
         logger.info("folded system buckets", extra={"buckets": service.fold_system_accounts()})
     settings = get_settings()
+    unindexed: dict[str, Hold] = {}
 
-    def scan() -> Any:
-        return service.repository.scan_parallel(segments)
+    def scan() -> Iterator[dict[str, Any]]:
+        for item in service.repository.scan_parallel(segments):
+            if expire and is_unindexed_pending_hold(item):  # placed before the index: the scan finds them
+                hold = hold_from_item(item)
+                unindexed[hold.hold_id] = hold
+            yield item
 
-    return reconcile_live(scan, settings) if live else reconcile(scan(), settings)
+    report = reconcile_live(scan, settings) if live else reconcile(scan(), settings)
+    if unindexed:
+        logger.info("marked holds expired", extra={"holds": service.expire_holds(unindexed.values())})
+    return report
 
 
 @logger.inject_lambda_context

@@ -26,7 +26,7 @@ router = APIGatewayHttpRouter()
             "description": "The reversal's movement, or its replay with header Idempotent-Replayed: true",
             "content": {"application/json": {"model": ReversalResponse}},
         },
-        **error_responses(400, 403, 404, 409, 413, 415, 422, 503),
+        **error_responses(400, 403, 404, 409, 413, 415, 422, 429, 503),
     },
 )
 # No return annotation: this route answers 201 or 409; the responses above document both.

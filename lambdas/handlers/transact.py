@@ -26,7 +26,7 @@ router = APIGatewayHttpRouter()
             "description": "Applied, or replayed with header Idempotent-Replayed: true",
             "content": {"application/json": {"model": TransactionResponse}},
         },
-        **error_responses(400, 403, 409, 413, 415, 422, 503),
+        **error_responses(400, 403, 409, 413, 415, 422, 429, 503),
     },
 )
 # No return annotation: Powertools would validate every answer against one model, and this route

@@ -67,3 +67,11 @@ class Forbidden(WalletError):
 
 class ServiceUnavailable(WalletError):
     """The store kept refusing the write (throttling, contention); safe to retry with the same key."""
+
+
+class RateLimited(WalletError):
+    """The user's account is over its movement rate; nothing was written and the key stays unused."""
+
+    def __init__(self, message: str, retry_after_seconds: int = 1):
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

@@ -41,6 +41,7 @@ class Account:
     updated_at: str = ""  # createdAt of the last entry: the next one may not be earlier
     entry_count: int = -1  # -1: as many as version (items written before holds existed)
     holds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    rate_tat_us: int = 0  # the rate limit's theoretical arrival time (epoch microseconds; 0: at rest)
 
     @property
     def entries(self) -> int:

@@ -34,6 +34,7 @@ from wallet.repository import (
     system_entry_sk,
 )
 from wallet.settings import TREASURY, Settings
+from wallet.wording import counted
 
 CLOCK_SKEW_MS = 1000
 # A movement commits within its Lambda's 10 s timeout of its createdAt; everything stamped a minute
@@ -68,10 +69,10 @@ class Report:
             f"checkpoints: {self.checkpoints}, holds: {self.holds}",
         ]
         if self.unsettled:
-            lines.append(f"left for the next run (written after the cutoff): {self.unsettled} item(s)")
+            lines.append(f"left for the next run (written after the cutoff): {counted(self.unsettled, 'item')}")
         lines += [f"asset {code}: users + system accounts = {total}" for code, total in sorted(self.totals.items())]
         lines += [f"DIFFERENCE: {difference}" for difference in self.differences]
-        lines.append("books balance" if self.clean else f"{len(self.differences)} difference(s)")
+        lines.append("books balance" if self.clean else counted(len(self.differences), "difference"))
         return "\n".join(lines)
 
 
@@ -236,7 +237,7 @@ def _check_movements(books: _Books, report: Report) -> None:
                 report.differences.append(f"movement {transaction_id}: system leg does not mirror the user leg")
         else:
             report.differences.append(
-                f"movement {transaction_id}: {types or 'no user legs'} with {len(system)} system leg(s)"
+                f"movement {transaction_id}: {types or 'no user legs'} with {counted(len(system), 'system leg')}"
             )
 
 
@@ -253,7 +254,7 @@ def _check_openings(books: _Books, settings: Settings, report: Report) -> None:
         expected = 1 if key in books.accounts and opening else 0
         if len(legs) != expected or any(leg.amount_minor != -opening or leg.account != TREASURY for leg in legs):
             report.differences.append(
-                f"account {key[0]} {key[1]}: {len(legs)} opening leg(s) from the treasury, expected {expected}"
+                f"account {key[0]} {key[1]}: {counted(len(legs), 'opening leg')} from the treasury, expected {expected}"
             )
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import queue
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +53,10 @@ CHECKPOINT_SK = "CHECKPOINT"  # sorts before ENTRY#, so "SK > ENTRY#..." never r
 # key records by the id of the movement they applied.
 BY_TIME_INDEX, TIME_KEY, TIME_SORT = "ByTime", "timeKey", "timeSort"
 BY_MOVEMENT_INDEX, MOVEMENT_ID = "ByMovement", "movementId"
+# Holds stored as pending, by expiry (sparse: a hold leaves it when it ends), for the nightly sweep.
+PENDING_HOLDS_INDEX, PENDING_SHARD, PENDING_DUE = "PendingHolds", "pendingShard", "pendingDue"
+PENDING_HOLD_SHARDS = 8  # index partitions the pending holds spread over; only ever grow it
+_DUE_DIGITS = 15
 
 _SCAN_PAGE_ITEMS = 100  # items handed from a scan segment to the reader at a time
 
@@ -91,13 +96,14 @@ class ReversalBudget:
 @dataclass(frozen=True)
 class AccountWrite:
     """A balance item's next state, applied only if the account is still as read: the new balance, a new
-    ledger entry (if any) and the holds map (None: unchanged)."""
+    ledger entry (if any), the holds map (None: unchanged) and the rate limit's state (None: unchanged)."""
 
     account: Account
     balance_minor: int
     updated_at: str
     entry: LedgerEntry | None = None
     holds: dict[str, tuple[int, int]] | None = None
+    rate_tat_us: int | None = None
 
     @classmethod
     def for_entry(
@@ -284,7 +290,7 @@ class WalletRepository:
         if budget is not None:
             tagged.append(("budget", None, {"Update": self._budget_update(budget)}))
         if new_hold is not None:
-            tagged.append(("hold", None, {"Put": self._put_new(hold_item(new_hold))}))
+            tagged.append(("hold", None, {"Put": self._put_new(pending_hold_item(new_hold))}))
         if hold_ending is not None:
             tagged.append(("hold", None, {"Update": self._hold_ending_update(hold_ending)}))
         items = [item for _, _, item in tagged]
@@ -332,6 +338,7 @@ class WalletRepository:
         if ending.transaction_id is not None:
             update += ", transactionId = :transaction, capturedTo = :to"
             values.update({":transaction": _s(ending.transaction_id), ":to": _s(ending.captured_to or "")})
+        update += f" REMOVE {PENDING_SHARD}, {PENDING_DUE}"  # an ended hold leaves the PendingHolds index
         return {
             "TableName": self._table,
             "Key": {"PK": _s(hold_pk(ending.hold.hold_id)), "SK": _s("HOLD")},
@@ -405,6 +412,9 @@ class WalletRepository:
         if write.holds is not None:
             update += ", holds = :holds"
             values[":holds"] = _holds_value(write.holds)
+        if write.rate_tat_us is not None:
+            update += ", rateTatUs = :tat"
+            values[":tat"] = _n(write.rate_tat_us)
         if account.version == 0:
             condition = "attribute_not_exists(PK)"
         else:
@@ -556,18 +566,22 @@ class WalletRepository:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def overdue_holds(self, now_ms: int) -> Iterator[Hold]:
-        """Holds still stored as pending though past their expiry (a full scan: for the nightly sweep)."""
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "FilterExpression": "begins_with(PK, :hold) AND #status = :pending AND expiresAtMs <= :now",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":hold": _s("HOLD#"),
-                ":pending": _s(HoldStatus.PENDING.value),
-                ":now": _n(now_ms),
-            },
-        }
-        return (hold_from_item(item) for item in self._scan_pages(request))
+        """Holds still stored as pending though past their expiry, from the sparse PendingHolds index: one
+        query per shard reads only the overdue ones (the index is eventually consistent; the sweep's own
+        write re-checks each hold under a condition)."""
+        for shard in range(PENDING_HOLD_SHARDS):
+            query: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": PENDING_HOLDS_INDEX,
+                "KeyConditionExpression": f"{PENDING_SHARD} = :shard AND {PENDING_DUE} < :after",
+                "ExpressionAttributeValues": {":shard": _s(pending_shard(shard)), ":after": _s(_due(now_ms + 1))},
+            }
+            while True:
+                response = self._call("query", **query)
+                yield from (hold_from_item(item) for item in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    break
+                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def applied_key_records(self, start: str, end: str) -> Iterator[dict[str, Any]]:
         """Raw items of the applied key records created in [start, end] (ISO instants), in no order."""
@@ -666,6 +680,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         updated_at=item.get("updatedAt", {}).get("S", ""),
         entry_count=int(item["entryCount"]["N"]) if "entryCount" in item else -1,
         holds=holds,
+        rate_tat_us=int(item["rateTatUs"]["N"]) if "rateTatUs" in item else 0,
     )
 
 
@@ -682,6 +697,29 @@ def _holds_value(holds: dict[str, tuple[int, int]]) -> dict[str, Any]:
 
 def hold_pk(hold_id: str) -> str:
     return f"HOLD#{hold_id}"
+
+
+def pending_shard(shard: int) -> str:
+    return f"PENDING#{shard}"
+
+
+def _due(expires_at_ms: int) -> str:
+    return f"{expires_at_ms:0{_DUE_DIGITS}d}"
+
+
+def pending_hold_item(hold: Hold) -> dict[str, Any]:
+    """A new hold's item, with the keys that put it on the PendingHolds index until it ends."""
+    shard = zlib.crc32(hold.hold_id.encode()) % PENDING_HOLD_SHARDS
+    return {**hold_item(hold), PENDING_SHARD: _s(pending_shard(shard)), PENDING_DUE: _s(_due(hold.expires_at_ms))}
+
+
+def is_unindexed_pending_hold(item: dict[str, Any]) -> bool:
+    """A hold stored as pending without the PendingHolds keys: placed before the index existed."""
+    return (
+        item.get("PK", {}).get("S", "").startswith("HOLD#")
+        and item.get("status", {}).get("S") == HoldStatus.PENDING.value
+        and PENDING_SHARD not in item
+    )
 
 
 def hold_item(hold: Hold) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import random
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +26,7 @@ from wallet.errors import (
     InsufficientFunds,
     InvalidRequest,
     NotFound,
+    RateLimited,
     ReversalExceedsOriginal,
     ServiceUnavailable,
 )
@@ -128,10 +129,13 @@ class _Plan:
 
 @dataclass(frozen=True)
 class _Planner:
-    """The accounts a movement reads and how it plans an attempt from them."""
+    """The accounts a movement reads, how it plans an attempt from them, and the account whose rate limit
+    it counts against (the one the movement is made for: a credit's or debit's user, a transfer's payer,
+    a hold's user; None for the service's own movements)."""
 
     account_keys: list[AccountKey]
     plan: Callable[[dict[AccountKey, Account], str, str], _Plan | None]
+    limited: AccountKey | None
 
 
 def utc_now() -> datetime:
@@ -525,7 +529,7 @@ class WalletService:
                     answer_hold=answer,
                 )
 
-            return _Planner([key], plan)
+            return _Planner([key], plan, limited=key)
 
         source_key, target_key = (command.from_user_id, command.currency), (command.to_user_id, command.currency)
 
@@ -548,7 +552,7 @@ class WalletService:
                 answer_hold=answer,
             )
 
-        return _Planner([source_key, target_key], transfer_plan)
+        return _Planner([source_key, target_key], transfer_plan, limited=source_key)
 
     # --- holds ---------------------------------------------------------------------------------
 
@@ -645,7 +649,7 @@ class WalletService:
             opening = self._opening(command, account, asset, hold_id, now)
             return _Plan(writes=(write,), system_entries=opening, new_hold=hold, answer_hold=hold)
 
-        record, replayed = self._commit(command, _Planner([key], plan))
+        record, replayed = self._commit(command, _Planner([key], plan, limited=key))
         return self._hold_result(record, replayed)
 
     def execute_capture(self, command: CaptureCommand) -> HoldResult:
@@ -696,7 +700,7 @@ class WalletService:
                 write = AccountWrite(account, account.balance_minor, account.updated_at, holds=holds)
                 return _Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
 
-            return self._commit(command, _Planner([key], plan))
+            return self._commit(command, _Planner([key], plan, limited=key))
 
         return self._end_hold(command, attempt)
 
@@ -706,9 +710,15 @@ class WalletService:
         account's holds map, and its key record produces the wallet.hold.expired event. Each hold's key is
         derived from the hold with a character no client can send, so a rerun or a concurrent sweep replays
         instead of writing twice, and no caller can take the key first. Returns how many it marked."""
+        return self.expire_holds(self._repository.overdue_holds(epoch_ms(timestamp(self._clock()))))
+
+    def expire_holds(self, holds: Iterable[Hold]) -> int:
+        """Mark those of `holds` that are stored as pending and past their expiry expired; returns how many."""
         now_ms = epoch_ms(timestamp(self._clock()))
         marked = 0
-        for hold in self._repository.overdue_holds(now_ms):
+        for hold in holds:
+            if hold.stored_status is not HoldStatus.PENDING or hold.expires_at_ms > now_ms:
+                continue
             try:
                 _, replayed = self._expire(hold)
             except HoldChanged:  # captured or voided meanwhile: nothing to mark
@@ -727,7 +737,7 @@ class WalletService:
             write = AccountWrite(account, account.balance_minor, account.updated_at, holds=account.live_holds(now_ms))
             return _Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
 
-        return self._commit(command, _Planner([key], plan))
+        return self._commit(command, _Planner([key], plan, limited=None))  # the sweep is never limited
 
     def _end_hold(
         self, command: CaptureCommand | VoidCommand, attempt: Callable[[Hold], tuple[KeyRecord, bool]]
@@ -814,6 +824,13 @@ class WalletService:
         while True:
             # Never earlier than an account's last entry: an account's entries are in time order too.
             now = max(timestamp(self._clock()), *(accounts[key].updated_at for key in account_keys))
+            try:
+                rate_tat_us = self._admit(planner.limited, accounts, now)
+            except RateLimited:  # a key that already has its answer is replayed, never limited
+                earlier = self._repository.get_key_record(command.idempotent_key)
+                if earlier is None:
+                    raise
+                return self._replay(command, request, earlier)
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
                 return self._decline(command, request, now, decline_message or self._decline_message(command))
@@ -821,10 +838,16 @@ class WalletService:
             record = KeyRecord(
                 command.idempotent_key, request, Outcome.APPLIED, now, entries, hold=attempt_plan.answer_hold
             )
+            writes = tuple(
+                replace(write, rate_tat_us=rate_tat_us)
+                if rate_tat_us is not None and write.key == planner.limited
+                else write
+                for write in attempt_plan.writes
+            )
             try:
                 self._repository.commit(
                     record,
-                    attempt_plan.writes,
+                    writes,
                     attempt_plan.system_entries,
                     attempt_plan.budget,
                     attempt_plan.new_hold,
@@ -851,6 +874,15 @@ class WalletService:
             accounts = self._accounts(account_keys)
             fresh = True
         raise ServiceUnavailable("The balance is under heavy contention; retry with the same idempotency key.")
+
+    def _admit(self, limited: AccountKey | None, accounts: dict[AccountKey, Account], now: str) -> int | None:
+        """The limited account's next rate state if this movement fits its limit (None: no limit applies);
+        RateLimited if it does not. The state travels with the balance under its version condition, so
+        concurrent movements of one account can never overrun the limit together."""
+        limit = self._settings.user_rate_limit
+        if limit is None or limited is None:
+            return None
+        return limit.admit(accounts[limited].rate_tat_us, epoch_ms(now) * 1000)
 
     def _entry(
         self,

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from wallet.errors import InvalidRequest
 from wallet.money import MAX_SCALE, parse_opening_balance
+from wallet.rate_limit import RateLimit, RateLimitSettingError, parse_rate_limit
 
 ASSET_CODE_PATTERN = r"^[A-Z0-9_]{1,12}$"
 SYSTEM_ACCOUNT_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -46,6 +47,7 @@ class Settings:
     admin_scope: str = ""  # empty: no token is an admin
     assets: tuple[Asset, ...] = ()
     system_accounts: tuple[str, ...] = DEFAULT_SYSTEM_ACCOUNTS
+    user_rate_limit: RateLimit | None = None  # movements per account; None: no limit
 
     def __post_init__(self) -> None:
         if not self.assets:
@@ -131,4 +133,13 @@ def get_settings() -> Settings:
         system_accounts=_names(env["WALLET_SYSTEM_ACCOUNTS"])
         if env.get("WALLET_SYSTEM_ACCOUNTS")
         else DEFAULT_SYSTEM_ACCOUNTS,
+        user_rate_limit=user_rate_limit(env.get("WALLET_USER_RATE_LIMIT"), env.get("WALLET_USER_RATE_BURST")),
     )
+
+
+def user_rate_limit(rate: str | None, burst: str | None) -> RateLimit | None:
+    """WALLET_USER_RATE_LIMIT (movements a second) and WALLET_USER_RATE_BURST; both unset: no limit."""
+    try:
+        return parse_rate_limit(rate, burst, "WALLET_USER_RATE_LIMIT", "WALLET_USER_RATE_BURST")
+    except RateLimitSettingError as error:
+        raise ConfigurationError(str(error)) from None

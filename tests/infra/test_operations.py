@@ -137,6 +137,7 @@ def test_every_alarm_notifies_the_topic_and_the_key_ones_exist_with_their_thresh
         "WalletStack-Service-ReconciliationRuns-DidNotRun": ("LessThanThreshold", 1),
         "WalletStack-Service-Overloaded": ("GreaterThanThreshold", 10),
         "WalletStack-Service-KeyInFlight-ManyInFlight": ("GreaterThanThreshold", 50),
+        "WalletStack-Service-RateLimited-ManyRateLimited": ("GreaterThanThreshold", 100),
         "WalletStack-WalletTable-Write-Throttled-Events-Throttled": ("GreaterThanThreshold", 0),
     }
     for name, (operator, threshold) in expected.items():

@@ -138,7 +138,7 @@ def _logical_id(template, kind, prefix):
         (
             "Transfer",
             {
-                "WalletTable": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+                "WalletTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
                 "IdempotencyTable": {
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
@@ -283,6 +283,10 @@ def test_outputs_name_the_api_url_and_tables(template):
         {"wallet:assets": "not json"},
         {"wallet:systemAccounts": ["treasury"]},
         {"wallet:systemAccounts": ["treasury", "revenue", "Bad Name"]},
+        {"wallet:userRateLimit": "0"},
+        {"wallet:userRateLimit": "ten"},
+        {"wallet:userRateLimit": "10", "wallet:userRateBurst": "0"},
+        {"wallet:userRateBurst": "5"},
     ],
 )
 def test_invalid_context_is_refused_at_synth(context):
@@ -302,6 +306,26 @@ def test_defaults_match_cdk_json():
     assert context["wallet:adminScope"] == defaults.admin_scope
     assert context["wallet:assets"] == json.loads(defaults.assets_json)
     assert tuple(context["wallet:systemAccounts"]) == defaults.system_accounts
+    assert context["wallet:userRateLimit"] == defaults.user_rate_limit == ""
+    assert context["wallet:userRateBurst"] == defaults.user_rate_burst == ""
+
+
+def test_a_bad_rate_limit_is_refused_at_synth_naming_the_setting():
+    with pytest.raises(ValueError, match="wallet:userRateBurst"):
+        synth({"wallet:userRateLimit": "10", "wallet:userRateBurst": "-1"})
+    with pytest.raises(ValueError, match="wallet:userRateLimit"):
+        synth({"wallet:userRateLimit": "1e3"})
+
+
+def test_the_rate_limit_reaches_every_function_only_when_set(template):
+    functions = template.find_resources("AWS::Lambda::Function")
+    assert not any(
+        "WALLET_USER_RATE_LIMIT" in fn["Properties"]["Environment"]["Variables"] for fn in functions.values()
+    )
+    _, _, limited = synth({"wallet:userRateLimit": "2.5", "wallet:userRateBurst": "5"})
+    for fn in limited.find_resources("AWS::Lambda::Function").values():
+        variables = fn["Properties"]["Environment"]["Variables"]
+        assert (variables["WALLET_USER_RATE_LIMIT"], variables["WALLET_USER_RATE_BURST"]) == ("2.5", "5")
 
 
 def test_cdk_nag_finds_no_unacknowledged_errors(tmp_path):
@@ -333,10 +357,13 @@ def test_cdk_nag_fails_synth_on_a_violation(tmp_path):
 def test_wallet_table_indexes_ledger_entries_by_time(template):
     tables = resources(template, "AWS::DynamoDB::GlobalTable")
     [wallet_table] = [table for name, table in tables.items() if name.startswith("WalletTable")]
-    by_time, by_movement = wallet_table["Properties"]["GlobalSecondaryIndexes"]
+    by_time, by_movement, pending_holds = wallet_table["Properties"]["GlobalSecondaryIndexes"]
     assert by_time["IndexName"] == "ByTime"
     assert [key["AttributeName"] for key in by_time["KeySchema"]] == ["timeKey", "timeSort"]
     assert by_time["Projection"] == {"ProjectionType": "ALL"}
     assert by_movement["IndexName"] == "ByMovement"
     assert [key["AttributeName"] for key in by_movement["KeySchema"]] == ["movementId"]
     assert by_movement["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert pending_holds["IndexName"] == "PendingHolds"
+    assert [key["AttributeName"] for key in pending_holds["KeySchema"]] == ["pendingShard", "pendingDue"]
+    assert pending_holds["Projection"] == {"ProjectionType": "ALL"}

@@ -85,6 +85,7 @@ class InMemoryRepository:
                 write.updated_at,
                 account.entries + (1 if write.entry else 0),
                 account.holds if write.holds is None else write.holds,
+                account.rate_tat_us if write.rate_tat_us is None else write.rate_tat_us,
             )
             if write.entry:
                 self.entries.setdefault(write.key, []).append(write.entry)

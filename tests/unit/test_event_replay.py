@@ -80,3 +80,12 @@ def test_a_batch_whose_events_could_not_go_out_stays_in_the_queue(queue):
     with pytest.raises(PublishFailed):
         republish_dead_letters(sqs, url, replay)
     assert sorted(map(json.dumps, bodies(sqs, url))) == sorted(map(json.dumps, [STREAM_BATCH, FAILED_NIGHTLY_RUN]))
+
+
+def test_make_republish_counts_in_proper_plurals():
+    from local.republish import republished
+
+    assert republished(1, "bus b") == "1 event to bus b"
+    assert republished(0, "bus b") == "0 events to bus b"
+    assert republished(3, "f.jsonl", batches=1) == "3 events from 1 dead-lettered stream batch to f.jsonl"
+    assert republished(1, "f.jsonl", batches=2) == "1 event from 2 dead-lettered stream batches to f.jsonl"
