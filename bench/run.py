@@ -451,6 +451,13 @@ class CapacityMeter:
             self.priced_wru += sum(
                 1 for item in params["TransactItems"] if "timeKey" in item.get("Put", {}).get("Item", {})
             )
+            # A hold enters the PendingHolds index when placed and leaves it when it ends: 1 WRU each.
+            self.priced_wru += sum(
+                1
+                for item in params["TransactItems"]
+                if "pendingShard" in item.get("Put", {}).get("Item", {})
+                or "REMOVE pendingShard" in item.get("Update", {}).get("UpdateExpression", "")
+            )
         elif model.name == "GetItem":
             self.priced_rru += 1 if params.get("ConsistentRead") else 0.5
         elif model.name == "Query":
@@ -531,6 +538,26 @@ def measure_costs() -> list[dict[str, Any]]:
             {"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "3.00", "type": "debit"},
         )
 
+    def limit_rate(per_second: str | None) -> None:
+        """Turn the per-account rate limit on (bursts of 1) or off for the handlers of this process."""
+        import wallet
+        from api import movements
+        from wallet.settings import get_settings
+
+        for name, value in (("WALLET_USER_RATE_LIMIT", per_second), ("WALLET_USER_RATE_BURST", per_second and "1")):
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for cached in (get_settings, wallet.default_service, movements.response_cache, movements.apply_once):
+            cached.cache_clear()
+
+    limited = f"cost-{uuid.uuid4().hex[:8]}"
+
+    def debit_limited() -> int:
+        body = {"idempotentKey": str(uuid.uuid4()), "userId": limited, "amount": "1.00", "type": "debit"}
+        return send(transact, "/transactions", body)
+
     nothing = lambda: None  # noqa: E731
     steps = [  # (request, preparation outside the measurement, request, expected status)
         ("first-time credit (top-up of a new user)", nothing, lambda: post(credit_key, "10.00", "credit"), 201),
@@ -561,6 +588,8 @@ def measure_costs() -> list[dict[str, Any]]:
             lambda: read(balance, f"/users/{user}/balance", "at=2026-01-01T00:00:00Z"),
             200,
         ),
+        ("debit with a rate limit set", lambda: limit_rate("0.01"), debit_limited, 201),
+        ("rate-limited debit (429)", nothing, debit_limited, 429),
     ]
     rows = []
     for name, prepare, action, expected in steps:
@@ -582,15 +611,16 @@ def measure_costs() -> list[dict[str, Any]]:
                 "usd_per_million": meter.priced_wru * PRICE_PER_MILLION_WRU + meter.priced_rru * PRICE_PER_MILLION_RRU,
             }
         )
+    limit_rate(None)
     return rows
 
 
 # ---------------------------------------------------------------- cold start and package size
 
 
-def _import_microseconds(module: str, environment: dict[str, str]) -> int:
+def _import_microseconds(module: str, environment: dict[str, str], interpreter: str = sys.executable) -> int:
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        [interpreter, "-X", "importtime", "-c", f"import {module}"],
         capture_output=True,
         text=True,
         env=environment,
@@ -603,39 +633,83 @@ def _import_microseconds(module: str, environment: dict[str, str]) -> int:
     raise RuntimeError(f"no import time line for {module}")
 
 
-def measure_cold_start(runs: int = 7) -> dict[str, Any]:
-    """Handler imports as on Lambda: from a bundle built like the deployed one (for this machine's platform
-    and Python), read-only bytecode, Lambda's environment variables (the X-Ray SDK takes its Lambda path);
-    once with the bundle's bytecode and once without (as the asset shipped before it carried bytecode)."""
-    from infra.bundling import bundle_lambda_code
+COLD_START_MODULES = ("handlers.balance", "handlers.transact", "handlers.history")
 
-    modules = ("handlers.balance", "handlers.transact", "handlers.history")
+
+def measure_cold_start(runs: int = 7) -> dict[str, Any]:
+    """Handler imports as on Lambda: from a bundle built like the deployed one, read-only bytecode, Lambda's
+    environment variables (the X-Ray SDK takes its Lambda path). Twice: with this machine's Python (and
+    once more without bytecode, as the asset shipped before it carried any), and with the runtime's own
+    Python version (3.13) when one is installed, the bundle then holding that version's wheels and
+    bytecode and boto3 installed beside it as the runtime ships it."""
+    from infra.bundling import bundle_lambda_code, runtime_interpreter
+
     with tempfile.TemporaryDirectory() as work:
         compiled, source_only = Path(work) / "compiled", Path(work) / "source-only"
         bundle_lambda_code(compiled, platform=None, interpreter=sys.executable)
         shutil.copytree(compiled, source_only, ignore=shutil.ignore_patterns("__pycache__"))
-        medians: dict[str, float] = {}
+        medians = _import_medians(sys.executable, compiled, None, runs)
+        without_bytecode = _median_import_ms("handlers.transact", sys.executable, [source_only], runs)
+        results: dict[str, Any] = {
+            "runs": runs,
+            "python": sys.version.split()[0],
+            "import_ms": medians,
+            "transact_without_bytecode_ms": without_bytecode,
+            "ratio_transact_to_boto3": medians["handlers.transact"] / medians["boto3"],
+        }
+        runtime = runtime_interpreter()
+        if runtime is not None:
+            results["runtime"] = _runtime_cold_start(runtime, Path(work), runs)
+    return results
 
-        def median_ms(module: str, bundle: Path | None) -> float:
-            environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # /var/task is read-only
-            if bundle is not None:
-                environment |= {
-                    "PYTHONPATH": str(bundle),
-                    "LAMBDA_TASK_ROOT": str(bundle),
-                    "AWS_LAMBDA_FUNCTION_NAME": "wallet-cold-start",
-                }
-            return statistics.median(_import_microseconds(module, environment) for _ in range(runs)) / 1000
 
-        medians["boto3"] = median_ms("boto3", None)  # as the runtime has it: installed, compiled
-        for module in modules:
-            medians[module] = median_ms(module, compiled)
-        without_bytecode = median_ms("handlers.transact", source_only)
+def _runtime_cold_start(interpreter: str, work: Path, runs: int) -> dict[str, Any]:
+    from infra.bundling import bundle_lambda_code, compile_bytecode
+
+    bundle, provided = work / "runtime-bundle", work / "runtime-provided"
+    try:
+        bundle_lambda_code(bundle, platform=f"manylinux2014_{os.uname().machine}", interpreter=interpreter)
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+        boto3 = f"boto3=={_installed_version('boto3')}"
+        subprocess.run([*pip, "--target", str(provided), boto3], check=True)  # as the runtime provides it
+    except subprocess.CalledProcessError:
+        return {"error": "could not download the runtime's wheels (PyPI unreachable?)"}
+    compile_bytecode(provided, interpreter)
+    medians = _import_medians(interpreter, bundle, provided, runs)
+    version = subprocess.run([interpreter, "-c", "import platform; print(platform.python_version())"], **_TEXT)
     return {
-        "runs": runs,
+        "python": version.stdout.strip(),
         "import_ms": medians,
-        "transact_without_bytecode_ms": without_bytecode,
         "ratio_transact_to_boto3": medians["handlers.transact"] / medians["boto3"],
     }
+
+
+_TEXT: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
+
+
+def _installed_version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _import_medians(interpreter: str, bundle: Path, provided: Path | None, runs: int) -> dict[str, float]:
+    """boto3 alone (as the runtime has it: installed, compiled), then each handler from the bundle."""
+    runtime_path = [provided] if provided else []
+    medians = {"boto3": _median_import_ms("boto3", interpreter, runtime_path, runs, in_lambda=False)}
+    for module in COLD_START_MODULES:
+        medians[module] = _median_import_ms(module, interpreter, [bundle, *runtime_path], runs)
+    return medians
+
+
+def _median_import_ms(module: str, interpreter: str, path: list[Path], runs: int, in_lambda: bool = True) -> float:
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # /var/task is read-only
+    environment.pop("PYTHONPATH", None)
+    if path:
+        environment["PYTHONPATH"] = os.pathsep.join(str(entry) for entry in path)
+    if in_lambda:
+        environment |= {"LAMBDA_TASK_ROOT": str(path[0]), "AWS_LAMBDA_FUNCTION_NAME": "wallet-cold-start"}
+    return statistics.median(_import_microseconds(module, environment, interpreter) for _ in range(runs)) / 1000
 
 
 def measure_package() -> dict[str, Any]:
@@ -760,12 +834,21 @@ def markdown(results: dict[str, Any]) -> str:
         if "zipped_mb" in package
         else package["error"]
     )
+    runtime = cold.get("runtime", {"error": "no Python 3.13 on this machine"})
+    on_runtime = (
+        f" With the runtime's Python ({runtime['python']}, its wheels and bytecode, boto3 beside the bundle): "
+        + ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in runtime["import_ms"].items())
+        + f"; the transact handler imports in {runtime['ratio_transact_to_boto3']:.2f} times `import boto3`."
+        if "import_ms" in runtime
+        else f" With the runtime's Python: not measured ({runtime['error']})."
+    )
     lines += [
         "",
         f"Cold start (median of {cold['runs']} fresh processes, `python -X importtime`, each handler imported "
-        f"from a bundle built like the deployed one, with Lambda's environment variables): {imports}; the "
-        f"transact handler imports in {cold['ratio_transact_to_boto3']:.1f} times the time of `import boto3` "
-        f"alone, and in {cold['transact_without_bytecode_ms']:.0f} ms from the same bundle without its bytecode. "
+        f"from a bundle built like the deployed one, with Lambda's environment variables). With this machine's "
+        f"Python ({cold.get('python', '?')}): {imports}; the transact handler imports in "
+        f"{cold['ratio_transact_to_boto3']:.2f} times the time of `import boto3` alone, and in "
+        f"{cold['transact_without_bytecode_ms']:.0f} ms from the same bundle without its bytecode.{on_runtime} "
         f"Deployment package (arm64, Python 3.13, with bytecode): {size}.",
     ]
     return "\n".join(lines) + "\n"

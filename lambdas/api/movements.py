@@ -7,16 +7,20 @@ space (one key_prefix, the whole canonical request validated), so a key used for
 sent to /transfers is a 422, from the cache or from the ledger.
 """
 
+import json
 from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.persistence.base import STATUS_CONSTANTS
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from pydantic import BaseModel
 
 import wallet
@@ -25,7 +29,8 @@ from api.observability import metrics
 from api.schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest
-from wallet.models import HoldResult
+from wallet.models import HoldResult, ReversalResult, TransferResult
+from wallet.service import AlsoWrite, MovementResult
 from wallet.settings import get_settings
 
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -51,46 +56,41 @@ def one_key(body_key: str | None, header_key: str | None) -> str:
 
 
 def apply_movement(payload: dict[str, Any]) -> dict[str, Any]:
-    """Moves the money; its return value is what Powertools caches for the key."""
-    body: BaseModel
+    """Moves the money; its return value is what Powertools caches for the key. When the movement commits,
+    that answer is written in the movement's own transaction (see ResponseCache)."""
     operation = payload["operation"]
+
+    def cached_with_the_movement(result: MovementResult) -> dict[str, Any]:
+        return response_cache().completed_write(payload, answer(operation, result))
+
     try:
-        if operation in ("hold", "capture", "void"):
-            held = _hold_operation(payload)
-            body = HoldResponse.from_hold(held.hold, held.as_of_ms)
-            return {"status": 201 if operation == "hold" else 200, "body": body.model_dump(), "replayed": held.replayed}
-        if payload["operation"] == "reversal":
-            reversal = wallet.reverse(
-                payload["idempotentKey"], payload["transactionId"], payload["amount"], payload["description"]
-            )
-            body, replayed = ReversalResponse.from_entries(reversal.entries), reversal.replayed
-            return {"status": 201, "body": body.model_dump(), "replayed": replayed}
-        options = {name: payload[name] for name in ("currency", "description", "metadata")}
-        if payload["operation"] == "transfer":
-            transfer = wallet.transfer(
-                payload["idempotentKey"], payload["fromUserId"], payload["toUserId"], payload["amount"], **options
-            )
-            body, replayed = TransferResponse.from_entries(transfer.out_entry, transfer.in_entry), transfer.replayed
-        else:
-            result = wallet.transact(
-                payload["idempotentKey"],
-                payload["userId"],
-                payload["amount"],
-                payload["type"],
-                counterparty=payload["counterparty"],
-                **options,
-            )
-            body, replayed = TransactionResponse.from_entry(result.entry), result.replayed
+        result = _execute(payload, cached_with_the_movement)
     except InsufficientFunds as declined:
         status, error = status_and_body(declined)
         return {"status": status, "body": error, "replayed": declined.replayed}
-    return {"status": 201, "body": body.model_dump(), "replayed": replayed}
+    return answer(operation, result)
 
 
-def _hold_operation(payload: dict[str, Any]) -> HoldResult:
+def answer(operation: str, result: MovementResult) -> dict[str, Any]:
+    """The status and body a movement answers with, and whether it was a replay."""
+    body: BaseModel
+    status = 201
+    if isinstance(result, HoldResult):
+        body, status = HoldResponse.from_hold(result.hold, result.as_of_ms), 201 if operation == "hold" else 200
+    elif isinstance(result, ReversalResult):
+        body = ReversalResponse.from_entries(result.entries)
+    elif isinstance(result, TransferResult):
+        body = TransferResponse.from_entries(result.out_entry, result.in_entry)
+    else:
+        body = TransactionResponse.from_entry(result.entry)
+    return {"status": status, "body": body.model_dump(), "replayed": result.replayed}
+
+
+def _execute(payload: dict[str, Any], also_write: AlsoWrite) -> MovementResult:
+    service = wallet.default_service()
     key, operation = payload["idempotentKey"], payload["operation"]
     if operation == "hold":
-        return wallet.place_hold(
+        hold = service.hold_command(
             key,
             payload["userId"],
             payload["amount"],
@@ -99,25 +99,102 @@ def _hold_operation(payload: dict[str, Any]) -> HoldResult:
             description=payload["description"],
             metadata=payload["metadata"],
         )
+        return service.execute_hold(hold, also_write)
     if operation == "capture":
-        return wallet.capture_hold(
+        capture = service.capture_command(
             key,
             payload["holdId"],
             payload["amount"],
             counterparty=payload["counterparty"],
             to_user_id=payload["toUserId"],
         )
-    return wallet.void_hold(key, payload["holdId"])
+        return service.execute_capture(capture, also_write)
+    if operation == "void":
+        return service.execute_void(service.void_command(key, payload["holdId"]), also_write)
+    if operation == "reversal":
+        reversal = service.reversal_command(key, payload["transactionId"], payload["amount"], payload["description"])
+        return service.execute_reversal(reversal, also_write)
+    options = {name: payload[name] for name in ("currency", "description", "metadata")}
+    if operation == "transfer":
+        transfer = service.transfer_command(
+            key, payload["fromUserId"], payload["toUserId"], payload["amount"], **options
+        )
+        return service.execute_transfer(transfer, also_write)
+    transaction = service.transaction_command(
+        key, payload["userId"], payload["amount"], payload["type"], counterparty=payload["counterparty"], **options
+    )
+    return service.execute_transaction(transaction, also_write)
+
+
+class ResponseCache(DynamoDBPersistenceLayer):
+    """Powertools' DynamoDB persistence layer, whose COMPLETED write travels in the movement's own
+    transaction: a committed movement and its cached answer are one write (one DynamoDB call fewer, and
+    no window in which the money moved while the cache still says in progress). Declines, replays and
+    failures take Powertools' own path."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._written_with_movement: dict[str, str] = {}  # hashed key -> the answer's data last built
+
+    def completed_write(self, payload: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+        """The TransactWriteItems action that stores `response` as the key's COMPLETED record, exactly as
+        save_success would store it once the function returns it (same key, data, expiry and hash)."""
+        record = DataRecord(
+            idempotency_key=self._get_hashed_idempotency_key(data=payload),
+            status=STATUS_CONSTANTS["COMPLETED"],
+            expiry_timestamp=self._get_expiry_timestamp(),
+            response_data=json.dumps(response, cls=Encoder, sort_keys=True),
+            payload_hash=self._get_hashed_payload(data=payload),
+        )
+        self._written_with_movement[record.idempotency_key] = record.response_data
+        return {"Update": self.completed_update(record)}
+
+    def completed_update(self, record: DataRecord) -> dict[str, Any]:
+        """UpdateItem parameters marking a record COMPLETED, as Powertools 3.37's _update_record builds them
+        (a unit test compares the two)."""
+        names = {"#response_data": self.data_attr, "#expiry": self.expiry_attr, "#status": self.status_attr}
+        values = {
+            ":response_data": {"S": record.response_data},
+            ":expiry": {"N": str(record.expiry_timestamp)},
+            ":status": {"S": record.status},
+        }
+        update = "SET #response_data = :response_data, #expiry = :expiry, #status = :status"
+        if self.payload_validation_enabled:
+            update += ", #validation_key = :validation_key"
+            names["#validation_key"] = self.validation_key_attr
+            values[":validation_key"] = {"S": record.payload_hash}
+        return {
+            "TableName": self.table_name,
+            "Key": self._get_key(record.idempotency_key),
+            "UpdateExpression": update,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        # The function returned exactly the answer its committed transaction stored: nothing left to write.
+        if self._written_with_movement.pop(data_record.idempotency_key, None) == data_record.response_data:
+            return
+        super()._update_record(data_record)
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        self._written_with_movement.pop(data_record.idempotency_key, None)
+        super()._delete_record(data_record)
+
+
+@lru_cache(maxsize=1)
+def response_cache() -> ResponseCache:
+    """Built on first use so importing reads no settings."""
+    return ResponseCache(table_name=get_settings().idempotency_table, boto3_client=dynamodb_client())
 
 
 @lru_cache(maxsize=1)
 def apply_once() -> Any:
-    """apply_movement behind Powertools idempotency; built on first use so importing reads no settings."""
-    persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto3_client=dynamodb_client())
+    """apply_movement behind Powertools idempotency."""
     return idempotent_function(
         apply_movement,
         data_keyword_argument="payload",
-        persistence_store=persistence,
+        persistence_store=response_cache(),
         config=idempotency_config,
         key_prefix="wallet-transact",  # stable across refactors and shared by every movement route
     )

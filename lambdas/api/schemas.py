@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -412,6 +413,12 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
+@cache
+def _error_schema() -> dict[str, Any]:
+    """Built once per process, not once per route (each route's decorator asks for it at import)."""
+    return ErrorResponse.model_json_schema()
+
+
 def error_responses(*statuses: int) -> dict[int, Any]:
     """OpenAPI entries for the error statuses a route can return."""
     descriptions = {
@@ -428,7 +435,7 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     retry_after = {
         "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}}
     }
-    content = {"application/json": {"schema": ErrorResponse.model_json_schema()}}
+    content = {"application/json": {"schema": _error_schema()}}
     return {
         status: {"description": descriptions[status], "content": content}
         | ({"headers": retry_after} if status in (429, 503) else {})

@@ -274,9 +274,11 @@ class WalletRepository:
         budget: ReversalBudget | None = None,
         new_hold: Hold | None = None,
         hold_ending: HoldEnding | None = None,
+        extra: Sequence[dict[str, Any]] = (),
     ) -> None:
         """One transaction: the key's record, every balance with its ledger entry, every system leg, and as
-        the operation needs: the reversed original's budget, a new hold, or the end of one.
+        the operation needs: the reversed original's budget, a new hold, or the end of one; `extra` items
+        (TransactWriteItems actions, unconditional) travel with them as given.
 
         Raises KeyAlreadyUsed if the key has an outcome, StaleAccount if a balance moved since it was
         read, ReversalBudgetChanged if another reversal of the original committed meanwhile, HoldChanged
@@ -293,6 +295,7 @@ class WalletRepository:
             tagged.append(("hold", None, {"Put": self._put_new(pending_hold_item(new_hold))}))
         if hold_ending is not None:
             tagged.append(("hold", None, {"Update": self._hold_ending_update(hold_ending)}))
+        tagged += [("extra", None, item) for item in extra]
         items = [item for _, _, item in tagged]
         try:
             self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from wallet.errors import (
     HoldExpired,
@@ -384,13 +384,15 @@ class WalletService:
         options: currency, description, metadata."""
         return self.execute_transfer(self.transfer_command(idempotent_key, from_user_id, to_user_id, amount, **options))
 
-    def execute_transaction(self, command: TransactionCommand) -> TransactionResult:
-        record, replayed = self._commit(command, self._movement_plan(command))
-        return TransactionResult(entry=record.entries[0], replayed=replayed)
+    def execute_transaction(
+        self, command: TransactionCommand, also_write: "AlsoWrite | None" = None
+    ) -> TransactionResult:
+        """also_write (every execute_* takes it): given the answer a commit would give, one more item for
+        the movement's transaction (the HTTP layer's cached answer); called before each attempt."""
+        return result_of(command, *self._commit(command, self._movement_plan(command), also_write=also_write))
 
-    def execute_transfer(self, command: TransferCommand) -> TransferResult:
-        record, replayed = self._commit(command, self._movement_plan(command))
-        return TransferResult(out_entry=record.entries[0], in_entry=record.entries[1], replayed=replayed)
+    def execute_transfer(self, command: TransferCommand, also_write: "AlsoWrite | None" = None) -> TransferResult:
+        return result_of(command, *self._commit(command, self._movement_plan(command), also_write=also_write))
 
     def reversal_command(
         self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
@@ -409,26 +411,26 @@ class WalletService:
         one movement together never move back more than it moved."""
         return self.execute_reversal(self.reversal_command(idempotent_key, transaction_id, amount, description))
 
-    def execute_reversal(self, command: ReversalCommand) -> ReversalResult:
+    def execute_reversal(self, command: ReversalCommand, also_write: "AlsoWrite | None" = None) -> ReversalResult:
         earlier = self._repository.get_key_record(command.idempotent_key)
         if earlier is not None:  # this key has its answer already, whatever is left to reverse now
-            record, replayed = self._replay(command, canonical_json(self.payload(command)), earlier)
-            return ReversalResult(record.entries, replayed)
+            return result_of(command, *self._replay(command, canonical_json(self.payload(command)), earlier))
         deadline = self._monotonic() + self._retry.max_seconds
         while True:
             original = self._repository.find_movement(command.transaction_id)
             if original is None or original.outcome is not Outcome.APPLIED:
                 raise NotFound(f"No movement with transactionId {command.transaction_id!r}.")
             try:
-                record, replayed = self._reverse(command, original)
-                return ReversalResult(record.entries, replayed)
+                return result_of(command, *self._reverse(command, original, also_write))
             except ReversalBudgetChanged:  # another reversal of this movement committed: read what is left
                 if self._monotonic() > deadline:
                     raise ServiceUnavailable(
                         "The movement is being reversed concurrently; retry with the same idempotency key."
                     ) from None
 
-    def _reverse(self, command: ReversalCommand, original: KeyRecord) -> tuple[KeyRecord, bool]:
+    def _reverse(
+        self, command: ReversalCommand, original: KeyRecord, also_write: "AlsoWrite | None"
+    ) -> tuple[KeyRecord, bool]:
         first = original.entries[0]
         if first.reversal_of is not None:
             raise InvalidRequest("A reversal cannot itself be reversed; make a new movement instead.")
@@ -458,9 +460,8 @@ class WalletService:
             )
         budget = ReversalBudget(original.idempotent_key, original.reversed_minor, original.reversed_minor + amount)
         message = f"Reversing {format_amount(amount, asset.scale)} {asset.code} exceeds the available balance."
-        return self._commit(
-            command, self._movement_plan(inner, reversal_of=first.transaction_id, budget=budget), message
-        )
+        plan = self._movement_plan(inner, reversal_of=first.transaction_id, budget=budget)
+        return self._commit(command, plan, message, also_write)
 
     def _movement_plan(
         self,
@@ -620,7 +621,7 @@ class WalletService:
         """Release a hold in full."""
         return self.execute_void(self.void_command(idempotent_key, hold_id))
 
-    def execute_hold(self, command: HoldCommand) -> HoldResult:
+    def execute_hold(self, command: HoldCommand, also_write: "AlsoWrite | None" = None) -> HoldResult:
         asset = self._settings.asset(command.currency)
         key = (command.user_id, command.currency)
         hold_id = str(uuid.uuid4())
@@ -649,10 +650,9 @@ class WalletService:
             opening = self._opening(command, account, asset, hold_id, now)
             return _Plan(writes=(write,), system_entries=opening, new_hold=hold, answer_hold=hold)
 
-        record, replayed = self._commit(command, _Planner([key], plan, limited=key))
-        return self._hold_result(record, replayed)
+        return result_of(command, *self._commit(command, _Planner([key], plan, limited=key), also_write=also_write))
 
-    def execute_capture(self, command: CaptureCommand) -> HoldResult:
+    def execute_capture(self, command: CaptureCommand, also_write: "AlsoWrite | None" = None) -> HoldResult:
         def attempt(hold: Hold) -> tuple[KeyRecord, bool]:
             asset = self._settings.asset(hold.currency)
             amount = _checked_amount(command.amount, asset) if command.amount is not None else hold.amount_minor
@@ -682,11 +682,11 @@ class WalletService:
                     hold.description,
                     hold.metadata,
                 )
-            return self._commit(command, self._movement_plan(inner, capture=hold))
+            return self._commit(command, self._movement_plan(inner, capture=hold), also_write=also_write)
 
         return self._end_hold(command, attempt)
 
-    def execute_void(self, command: VoidCommand) -> HoldResult:
+    def execute_void(self, command: VoidCommand, also_write: "AlsoWrite | None" = None) -> HoldResult:
         def attempt(hold: Hold) -> tuple[KeyRecord, bool]:
             key = (hold.user_id, hold.currency)
 
@@ -700,7 +700,7 @@ class WalletService:
                 write = AccountWrite(account, account.balance_minor, account.updated_at, holds=holds)
                 return _Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
 
-            return self._commit(command, _Planner([key], plan, limited=key))
+            return self._commit(command, _Planner([key], plan, limited=key), also_write=also_write)
 
         return self._end_hold(command, attempt)
 
@@ -745,7 +745,7 @@ class WalletService:
         """Capture or void: answer a replay from the key's record, else end the hold exactly once."""
         earlier = self._repository.get_key_record(command.idempotent_key)
         if earlier is not None:
-            return self._hold_result(*self._replay(command, canonical_json(self.payload(command)), earlier))
+            return result_of(command, *self._replay(command, canonical_json(self.payload(command)), earlier))
         deadline = self._monotonic() + self._retry.max_seconds
         while True:
             hold = self._repository.get_hold(command.hold_id)
@@ -757,14 +757,10 @@ class WalletService:
             if status is not HoldStatus.PENDING:
                 raise HoldNotPending(f"The hold is already {status.value}.", status=status.value)
             try:
-                return self._hold_result(*attempt(hold))
+                return result_of(command, *attempt(hold))
             except HoldChanged:  # it ended or expired meanwhile: read it again, the next turn says how
                 if self._monotonic() > deadline:
                     raise ServiceUnavailable("The hold is changing concurrently; retry with the same key.") from None
-
-    def _hold_result(self, record: KeyRecord, replayed: bool) -> HoldResult:
-        assert record.hold is not None  # every hold operation's record carries the hold it answered with
-        return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed)
 
     def get_hold(self, hold_id: str) -> tuple[Hold, int]:
         """The hold and the instant (epoch ms) its status was read at."""
@@ -810,7 +806,11 @@ class WalletService:
     # --- internals -----------------------------------------------------------------------------
 
     def _commit(
-        self, command: Command, planner: "_Planner", decline_message: str | None = None
+        self,
+        command: Command,
+        planner: "_Planner",
+        decline_message: str | None = None,
+        also_write: "AlsoWrite | None" = None,
     ) -> tuple[KeyRecord, bool]:
         """Plan against the balances read, commit, and retry lost races until the deadline.
 
@@ -844,6 +844,7 @@ class WalletService:
                 else write
                 for write in attempt_plan.writes
             )
+            extra = (also_write(result_of(command, record, False)),) if also_write else ()
             try:
                 self._repository.commit(
                     record,
@@ -852,6 +853,7 @@ class WalletService:
                     attempt_plan.budget,
                     attempt_plan.new_hold,
                     attempt_plan.hold_ending,
+                    extra,
                 )
                 return record, False
             except KeyAlreadyUsed as used:
@@ -990,6 +992,34 @@ class WalletService:
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         kind = "transfer" if isinstance(command, TransferCommand) else "debit"
         return f"A {kind} of {amount} {command.currency} exceeds the available balance."
+
+
+MovementResult = TransactionResult | TransferResult | ReversalResult | HoldResult
+# One more item for a movement's transaction, given the answer its commit would give (wallet.repository
+# writes it as given): the HTTP layer's response cache, so the answer is stored with the movement.
+AlsoWrite = Callable[[MovementResult], dict[str, Any]]
+
+
+@overload
+def result_of(command: TransactionCommand, record: KeyRecord, replayed: bool) -> TransactionResult: ...
+@overload
+def result_of(command: TransferCommand, record: KeyRecord, replayed: bool) -> TransferResult: ...
+@overload
+def result_of(command: ReversalCommand, record: KeyRecord, replayed: bool) -> ReversalResult: ...
+@overload
+def result_of(
+    command: HoldCommand | CaptureCommand | VoidCommand | ExpireCommand, record: KeyRecord, replayed: bool
+) -> HoldResult: ...
+def result_of(command: Command, record: KeyRecord, replayed: bool) -> MovementResult:
+    """What a movement answers, from its key's record."""
+    if isinstance(command, TransactionCommand):
+        return TransactionResult(entry=record.entries[0], replayed=replayed)
+    if isinstance(command, TransferCommand):
+        return TransferResult(out_entry=record.entries[0], in_entry=record.entries[1], replayed=replayed)
+    if isinstance(command, ReversalCommand):
+        return ReversalResult(record.entries, replayed)
+    assert record.hold is not None  # every hold operation's record carries the hold it answered with
+    return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed)
 
 
 # Keys the service writes for itself start with a control character: client keys are printable ASCII only.

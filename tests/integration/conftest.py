@@ -24,7 +24,13 @@ def _clear_cached_clients() -> None:
     from wallet.aws import dynamodb_client
     from wallet.settings import get_settings
 
-    for cached in (dynamodb_client, get_settings, wallet.default_service, movements.apply_once):
+    for cached in (
+        dynamodb_client,
+        get_settings,
+        wallet.default_service,
+        movements.apply_once,
+        movements.response_cache,
+    ):
         cached.cache_clear()
 
 

@@ -1,5 +1,6 @@
 """Faults at the DynamoDB boundary: retries converge on one application, never a 500 or a lost cent."""
 
+import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -139,20 +140,42 @@ def assert_books_balance(store, user, expected_balance):
     assert store.balance(user) == 100 + store.ledger_net(user)
 
 
-def test_failed_completed_write_gives_503_and_the_retry_replays_from_the_ledger(client, store):
+def test_an_applied_movement_stores_its_cached_answer_in_its_own_transaction(client, store):
+    """No UpdateItem is made for an applied movement: the COMPLETED record commits with the money, so a
+    failing UpdateItem changes nothing, and the replay is the cached answer byte for byte."""
     user, key = unique("u"), unique("k")
     request = lambda: transaction_event(key, user, "30.00", "debit")  # noqa: E731
 
-    with inject(client, "UpdateItem", internal_error):  # Powertools marks the record COMPLETED with UpdateItem
+    with inject(client, "UpdateItem", internal_error) as fault:
+        first = invoke(transact, request(), timeout_seconds=2.0)
+    replay = invoke(transact, request())
+
+    assert fault.seen == 0 and first.status == 201
+    [cached] = [
+        item
+        for item in client.scan(TableName="WalletIdempotency")["Items"]
+        if f'"idempotentKey": "{key}"' in item.get("data", {}).get("S", "")
+    ]
+    assert cached["status"]["S"] == "COMPLETED" and json.loads(cached["data"]["S"])["body"] == first.body
+    assert (replay.status, replay.raw_body, replay.headers["idempotent-replayed"]) == (201, first.raw_body, "true")
+    assert_books_balance(store, user, 70)
+    assert len(store.ledger(user)) == 1
+
+
+def test_failed_completed_write_of_a_decline_gives_503_and_the_retry_replays_from_the_ledger(client, store):
+    """A decline commits no transaction: Powertools marks it COMPLETED with its own UpdateItem."""
+    user, key = unique("u"), unique("k")
+    request = lambda: transaction_event(key, user, "300.00", "debit")  # noqa: E731
+
+    with inject(client, "UpdateItem", internal_error) as fault:  # Powertools marks the record COMPLETED
         first = invoke(transact, request(), timeout_seconds=2.0)
     answers = until_final(request)
 
-    assert first.status == 503  # the money moved, but the cache could not record it
-    assert all(a.status in RETRYABLE for a in answers[:-1]) and answers[-1].status == 201
+    assert fault.injected >= 1 and first.status == 503  # the decline is recorded, the cache could not say so
+    assert answers[-1].status == 409 and answers[-1].body["error"]["code"] == "INSUFFICIENT_FUNDS"
     assert answers[-1].headers["idempotent-replayed"] == "true"
-    assert answers[-1].body["balance"] == "70.00"
-    assert_books_balance(store, user, 70)
-    assert len(store.ledger(user)) == 1
+    assert store.key_record(key)["outcome"]["S"] == "DECLINED"
+    assert store.balance(user) is None and store.ledger(user) == []
 
 
 @pytest.mark.parametrize(
@@ -160,20 +183,19 @@ def test_failed_completed_write_gives_503_and_the_retry_replays_from_the_ledger(
     [(killed_before_the_write, False), (killed_after_commit, True)],
     ids=["before-commit", "after-commit"],
 )
-def test_lambda_killed_mid_request_leaves_a_lock_that_expires_then_the_retry_settles_once(
-    client, store, kill, committed
-):
+def test_lambda_killed_mid_request_settles_once(client, store, kill, committed):
     user, key = unique("u"), unique("k")
     request = lambda: transaction_event(key, user, "30.00", "debit")  # noqa: E731
 
     with inject(client, "TransactWriteItems", kill, times=1), pytest.raises(LambdaKilled):
-        invoke(transact, request(), timeout_seconds=2.0)  # the Powertools lock stays INPROGRESS for 2 s
+        invoke(transact, request(), timeout_seconds=2.0)
     answers = until_final(request)
 
-    assert answers[0].status == 409 and answers[0].headers["retry-after"]  # the lock is still held
-    assert answers[-1].status == 201
-    # Killed after the commit, the second invocation finds the key in the ledger and replays it.
-    assert (answers[-1].headers.get("idempotent-replayed") == "true") is committed
+    if committed:  # the cached answer committed with the money: the retry is a replay at once
+        assert [(a.status, a.headers.get("idempotent-replayed")) for a in answers] == [(201, "true")]
+    else:  # killed before its write, the Powertools lock stays INPROGRESS until the invocation's deadline
+        assert answers[0].status == 409 and answers[0].headers["retry-after"]
+        assert answers[-1].status == 201 and "idempotent-replayed" not in answers[-1].headers
     assert answers[-1].body["balance"] == "70.00"
     assert_books_balance(store, user, 70)
     assert len(store.ledger(user)) == 1

@@ -32,6 +32,7 @@ class InMemoryRepository:
         self.contention_left = 0  # the next N commits raise WriteContention
         self.before_commit = None  # callable run before a commit, to simulate a concurrent writer
         self.commit_calls = 0
+        self.extra_writes: list[dict] = []  # extra items of committed transactions, in order
 
     def get_accounts(self, keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
         return {key: self.accounts[key] for key in keys if key in self.accounts}
@@ -44,6 +45,7 @@ class InMemoryRepository:
         budget: ReversalBudget | None = None,
         new_hold: Hold | None = None,
         hold_ending: HoldEnding | None = None,
+        extra: Sequence[dict] = (),
     ) -> None:
         self.commit_calls += 1
         if self.before_commit:
@@ -75,6 +77,7 @@ class InMemoryRepository:
         if new_hold is not None:
             self.holds[new_hold.hold_id] = new_hold
         self.keys[key_record.idempotent_key] = key_record
+        self.extra_writes += list(extra)
         for write in writes:
             account = write.account
             self.accounts[write.key] = Account(
