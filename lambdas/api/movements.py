@@ -25,8 +25,8 @@ from pydantic import BaseModel
 
 import wallet
 from api.errors import json_response, status_and_body
+from api.movement_schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
 from api.observability import metrics
-from api.schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest
 from wallet.models import HoldResult, ReversalResult, TransferResult
@@ -139,8 +139,10 @@ class ResponseCache(DynamoDBPersistenceLayer):
     def completed_write(self, payload: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
         """The TransactWriteItems action that stores `response` as the key's COMPLETED record, exactly as
         save_success would store it once the function returns it (same key, data, expiry and hash)."""
+        key = self._get_hashed_idempotency_key(data=payload)
+        assert key is not None  # raise_on_no_idempotency_key: a movement without a key never gets here
         record = DataRecord(
-            idempotency_key=self._get_hashed_idempotency_key(data=payload),
+            idempotency_key=key,
             status=STATUS_CONSTANTS["COMPLETED"],
             expiry_timestamp=self._get_expiry_timestamp(),
             response_data=json.dumps(response, cls=Encoder, sort_keys=True),

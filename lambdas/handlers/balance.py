@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_owner
 from api.entry import lambda_entry
+from api.read_schemas import BalanceResponse
 from api.resolver import build_resolver
 from api.routes import BALANCE
-from api.schemas import AT_DESCRIPTION, BalanceResponse, error_responses
+from api.schemas import AT_DESCRIPTION, error_responses
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import USER_ID_PATTERN
 

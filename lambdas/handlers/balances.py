@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_owner
 from api.entry import lambda_entry
+from api.read_schemas import BalancesResponse, CurrencyBalance
 from api.resolver import build_resolver
 from api.routes import BALANCES
-from api.schemas import AT_DESCRIPTION, BalancesResponse, CurrencyBalance, error_responses
+from api.schemas import AT_DESCRIPTION, error_responses
 from wallet.validation import USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()

@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_owner
 from api.entry import lambda_entry
+from api.read_schemas import HistoryItem, HistoryResponse
 from api.resolver import build_resolver
 from api.routes import HISTORY
-from api.schemas import HistoryItem, HistoryResponse, error_responses
+from api.schemas import error_responses
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
 

@@ -10,17 +10,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_admin, require_owner
 from api.entry import lambda_entry
+from api.movement_schemas import CaptureRequest, HoldRequest, HoldResponse, HoldsResponse, VoidRequest
 from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import CAPTURE_HOLD, GET_HOLD, PLACE_HOLD, USER_HOLDS, VOID_HOLD
-from api.schemas import (
-    CaptureRequest,
-    HoldRequest,
-    HoldResponse,
-    HoldsResponse,
-    VoidRequest,
-    error_responses,
-)
+from api.schemas import error_responses
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, IDEMPOTENT_KEY_PATTERN, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()

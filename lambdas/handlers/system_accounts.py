@@ -8,15 +8,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_admin
 from api.entry import lambda_entry
-from api.resolver import build_resolver
-from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
-from api.schemas import (
+from api.read_schemas import (
     SystemAccountBalances,
     SystemAccountsResponse,
     SystemBalanceResponse,
     SystemCurrencyBalance,
-    error_responses,
 )
+from api.resolver import build_resolver
+from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
+from api.schemas import error_responses
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 
 router = APIGatewayHttpRouter()

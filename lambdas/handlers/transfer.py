@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import wallet
 from api.auth import require_owner
 from api.entry import lambda_entry
+from api.movement_schemas import TransferRequest, TransferResponse
 from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import TRANSFER
-from api.schemas import TransferRequest, TransferResponse, error_responses
+from api.schemas import error_responses
 from wallet.validation import IDEMPOTENT_KEY_PATTERN
 
 router = APIGatewayHttpRouter()

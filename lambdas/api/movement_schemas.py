@@ -1,0 +1,248 @@
+"""Requests and answers of the routes that move money or hold it (and the list of a user's holds).
+
+Kept apart from the read routes' models so a function builds only the pydantic models its routes use.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from api.schemas import (
+    BodyKey,
+    Currency,
+    Description,
+    EntryTypeName,
+    Metadata,
+    Money,
+    RequestAmount,
+    SystemAccountName,
+    TransactionType,
+    UserId,
+)
+from wallet.models import Hold, HoldStatus, LedgerEntry
+from wallet.money import JsonNumber, format_amount
+from wallet.settings import DEFAULT_CURRENCY
+
+
+class TransactionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    userId: UserId
+    amount: RequestAmount
+    type: TransactionType
+    currency: Currency = DEFAULT_CURRENCY
+    counterparty: SystemAccountName | None = Field(
+        default=None,
+        description="The system account on the other side (default: treasury for a credit, revenue for a debit).",
+    )
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    fromUserId: UserId
+    toUserId: UserId
+    amount: RequestAmount
+    currency: Currency = DEFAULT_CURRENCY
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class ReversalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    amount: RequestAmount | None = Field(default=None, description="Default: all that is still reversible.")
+    description: Description | None = None
+
+
+def _json_integer(value: object) -> object:
+    """A JSON number (kept as text by the body parser) that is a plain integer, as an int."""
+    if isinstance(value, JsonNumber):
+        if not value.text.lstrip("-").isdigit():
+            raise ValueError("must be an integer")
+        return int(value.text)
+    return value
+
+
+class HoldRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    userId: UserId
+    amount: RequestAmount
+    currency: Currency = DEFAULT_CURRENCY
+    expiresInSeconds: Annotated[int, BeforeValidator(_json_integer), Field(strict=True)] | None = Field(
+        default=None, description="Default 604800 (7 days); from 60 to 2592000 (30 days)."
+    )
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class CaptureRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    amount: RequestAmount | None = Field(default=None, description="Default: all of the hold; never more.")
+    counterparty: SystemAccountName | None = Field(
+        default=None, description="The system account paid (default revenue)."
+    )
+    toUserId: UserId | None = Field(default=None, description="Or: the user paid, instead of a system account.")
+
+
+class VoidRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+
+
+class HoldResponse(BaseModel):
+    holdId: str
+    status: Literal["pending", "captured", "voided", "expired"]
+    userId: str
+    amount: Money
+    currency: str
+    expiresAt: str
+    available: Money | None = Field(description="The account's available balance right after the hold was placed.")
+    createdAt: str
+    description: str | None
+    metadata: dict[str, str] | None
+    capturedAmount: Money | None = Field(description="For a captured hold: the amount moved.")
+    transactionId: str | None = Field(description="For a captured hold: the capture's movement (reversible).")
+    capturedTo: str | None = Field(description="For a captured hold: the system account or user paid.")
+    endedAt: str | None
+
+    @classmethod
+    def from_hold(cls, hold: Hold, as_of_ms: int) -> "HoldResponse":
+        captured = hold.stored_status is HoldStatus.CAPTURED
+        return cls(
+            holdId=hold.hold_id,
+            status=hold.status(as_of_ms).value,
+            userId=hold.user_id,
+            amount=format_amount(hold.amount_minor, hold.scale),
+            currency=hold.currency,
+            expiresAt=hold.expires_at,
+            available=None
+            if hold.available_after_minor is None
+            else format_amount(hold.available_after_minor, hold.scale),
+            createdAt=hold.created_at,
+            description=hold.description,
+            metadata=hold.metadata,
+            capturedAmount=format_amount(hold.captured_minor, hold.scale) if captured else None,
+            transactionId=hold.transaction_id,
+            capturedTo=hold.captured_to,
+            endedAt=hold.ended_at,
+        )
+
+
+class HoldsResponse(BaseModel):
+    items: list[HoldResponse]
+    nextCursor: str | None = Field(description="Pass as cursor for older holds; null on the last page.")
+
+
+class TransactionResponse(BaseModel):
+    transactionId: str
+    idempotentKey: str
+    userId: str
+    type: TransactionType
+    amount: Money
+    balance: Money = Field(description="The balance right after this transaction.")
+    currency: str
+    counterparty: str = Field(description="The system account the money came from or went to.")
+    description: str | None
+    metadata: dict[str, str] | None
+    createdAt: str
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> "TransactionResponse":
+        return cls(
+            transactionId=entry.transaction_id,
+            idempotentKey=entry.idempotent_key,
+            userId=entry.user_id,
+            type=entry.type.value,  # type: ignore[arg-type]  # a transaction's entry is a credit or a debit
+            amount=format_amount(entry.amount_minor, entry.scale),
+            balance=format_amount(entry.balance_after_minor, entry.scale),
+            currency=entry.currency,
+            counterparty=entry.counterparty,
+            description=entry.description,
+            metadata=entry.metadata,
+            createdAt=entry.created_at,
+        )
+
+
+class TransferResponse(BaseModel):
+    transferId: str
+    idempotentKey: str
+    fromUserId: str
+    toUserId: str
+    amount: Money
+    currency: str
+    fromBalance: Money = Field(description="The source's balance right after the transfer.")
+    toBalance: Money = Field(description="The target's balance right after the transfer.")
+    description: str | None
+    metadata: dict[str, str] | None
+    createdAt: str
+
+    @classmethod
+    def from_entries(cls, out_entry: LedgerEntry, in_entry: LedgerEntry) -> "TransferResponse":
+        return cls(
+            transferId=out_entry.transaction_id,
+            idempotentKey=out_entry.idempotent_key,
+            fromUserId=out_entry.user_id,
+            toUserId=in_entry.user_id,
+            amount=format_amount(out_entry.amount_minor, out_entry.scale),
+            currency=out_entry.currency,
+            fromBalance=format_amount(out_entry.balance_after_minor, out_entry.scale),
+            toBalance=format_amount(in_entry.balance_after_minor, in_entry.scale),
+            description=out_entry.description,
+            metadata=out_entry.metadata,
+            createdAt=out_entry.created_at,
+        )
+
+
+class ReversalEntry(BaseModel):
+    userId: str
+    type: EntryTypeName
+    amount: Money
+    balanceAfter: Money
+    counterparty: str
+    transferId: str | None
+
+
+class ReversalResponse(BaseModel):
+    transactionId: str = Field(description="The reversal's own movement id")
+    reversalOf: str = Field(description="The movement it reverses")
+    idempotentKey: str
+    amount: Money
+    currency: str
+    description: str | None
+    createdAt: str
+    entries: list[ReversalEntry] = Field(description="The reversal's ledger entries (one, or two for a transfer)")
+
+    @classmethod
+    def from_entries(cls, entries: tuple[LedgerEntry, ...]) -> "ReversalResponse":
+        first = entries[0]
+        return cls(
+            transactionId=first.transaction_id,
+            reversalOf=first.reversal_of or "",
+            idempotentKey=first.idempotent_key,
+            amount=format_amount(first.amount_minor, first.scale),
+            currency=first.currency,
+            description=first.description,
+            createdAt=first.created_at,
+            entries=[
+                ReversalEntry(
+                    userId=entry.user_id,
+                    type=entry.type.value,  # type: ignore[arg-type]
+                    amount=format_amount(entry.amount_minor, entry.scale),
+                    balanceAfter=format_amount(entry.balance_after_minor, entry.scale),
+                    counterparty=entry.counterparty,
+                    transferId=entry.transfer_id,
+                )
+                for entry in entries
+            ],
+        )
