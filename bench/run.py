@@ -554,6 +554,17 @@ def measure_costs() -> list[dict[str, Any]]:
 
     limited = f"cost-{uuid.uuid4().hex[:8]}"
 
+    def open_limited() -> None:  # an existing account, as in the debit row above (no opening leg)
+        send(
+            transact,
+            "/transactions",
+            {"idempotentKey": str(uuid.uuid4()), "userId": limited, "amount": "1.00", "type": "credit"},
+        )
+
+    def open_limited_then_limit() -> None:
+        open_limited()
+        limit_rate("0.01")
+
     def debit_limited() -> int:
         body = {"idempotentKey": str(uuid.uuid4()), "userId": limited, "amount": "1.00", "type": "debit"}
         return send(transact, "/transactions", body)
@@ -588,7 +599,7 @@ def measure_costs() -> list[dict[str, Any]]:
             lambda: read(balance, f"/users/{user}/balance", "at=2026-01-01T00:00:00Z"),
             200,
         ),
-        ("debit with a rate limit set", lambda: limit_rate("0.01"), debit_limited, 201),
+        ("debit with a rate limit set", open_limited_then_limit, debit_limited, 201),
         ("rate-limited debit (429)", nothing, debit_limited, 429),
     ]
     rows = []
