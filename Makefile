@@ -79,7 +79,7 @@ republish: install
 	$(PY) -m local.republish $(ARGS)
 
 openapi: install
-	$(PY) -m api.openapi > docs/openapi.json
+	$(PY) -m local.openapi > docs/openapi.json
 
 event-schemas: install
 	$(PY) -m local.event_schemas

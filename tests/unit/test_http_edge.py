@@ -11,10 +11,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from api.errors import as_wallet_error, error_response
-from api.openapi import openapi_document
 from api.routes import ALL_ROUTES, API_ROUTES, BALANCE, HISTORY, NOT_FOUND, TRANSACT
 from api.schemas import MAX_BODY_BYTES, parse_json_body
 from local.apigw import http_api_event, match_route
+from local.openapi import openapi_document
 from wallet.errors import (
     IdempotencyKeyInUse,
     IdempotencyKeyReused,

@@ -1,4 +1,7 @@
-"""Prints the OpenAPI document generated from the handlers' routes and models (make openapi)."""
+"""Prints the OpenAPI document generated from the handlers' routes and models (make openapi).
+
+A tool beside the service, not part of it: the functions never import it, and nothing under lambdas/ imports
+from handlers/."""
 
 import json
 
