@@ -112,6 +112,17 @@ def test_the_nightly_run_scans_folds_and_expires_holds_and_may_do_nothing_else(t
     }
 
 
+def test_the_nightly_run_may_query_the_pending_holds_index_and_no_other(template):
+    indexes = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if policy["Properties"]["Roles"][0]["Ref"].startswith("ReconcileRole"):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                resource = statement["Resource"]
+                if isinstance(resource, dict) and "Fn::Join" in resource:  # <table ARN>/index/<name>
+                    indexes[resource["Fn::Join"][1][1]] = statement["Action"]
+    assert indexes == {"/index/PendingHolds": "dynamodb:Query"}
+
+
 def test_the_schedule_comes_from_context():
     _, _, template = synth({"wallet:reconcileSchedule": "rate(6 hours)"})
     assert one(template, "AWS::Scheduler::Schedule")[1]["ScheduleExpression"] == "rate(6 hours)"
