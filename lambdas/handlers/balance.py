@@ -12,6 +12,7 @@ from api.read_schemas import BalanceResponse
 from api.resolver import build_resolver
 from api.routes import BALANCE
 from api.schemas import AT_DESCRIPTION, error_responses
+from handlers import imports_done
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import USER_ID_PATTERN
 
@@ -35,3 +36,5 @@ def get_balance(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app)
+
+imports_done()

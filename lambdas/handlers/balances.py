@@ -12,6 +12,7 @@ from api.read_schemas import BalancesResponse, CurrencyBalance
 from api.resolver import build_resolver
 from api.routes import BALANCES
 from api.schemas import AT_DESCRIPTION, error_responses
+from handlers import imports_done
 from wallet.validation import USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -34,3 +35,5 @@ def get_balances(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app)
+
+imports_done()

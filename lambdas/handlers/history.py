@@ -12,6 +12,7 @@ from api.read_schemas import HistoryItem, HistoryResponse
 from api.resolver import build_resolver
 from api.routes import HISTORY
 from api.schemas import error_responses
+from handlers import imports_done
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
 
@@ -43,3 +44,5 @@ def list_transactions(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app)
+
+imports_done()

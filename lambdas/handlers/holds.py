@@ -15,6 +15,7 @@ from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import CAPTURE_HOLD, GET_HOLD, PLACE_HOLD, USER_HOLDS, VOID_HOLD
 from api.schemas import error_responses
+from handlers import imports_done
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, IDEMPOTENT_KEY_PATTERN, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -113,3 +114,5 @@ def list_holds(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app, before=idempotency_config.register_lambda_context)
+
+imports_done()

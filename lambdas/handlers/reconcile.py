@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import wallet
 from api.observability import logger, metrics, tracer
+from handlers import imports_done
 from wallet.models import Hold
 from wallet.reconcile import Report, reconcile, reconcile_live
 from wallet.repository import hold_from_item, is_unindexed_pending_hold
@@ -61,3 +62,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="ReconciliationItems", unit=MetricUnit.Count, value=report.items)
     logger.info("reconciled", extra={"summary": report.summary().splitlines()})
     return {"clean": report.clean, "differences": len(report.differences), "items": report.items}
+
+
+imports_done()

@@ -13,6 +13,7 @@ from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import REVERSAL
 from api.schemas import error_responses
+from handlers import imports_done
 from wallet.validation import IDEMPOTENT_KEY_PATTERN
 
 router = APIGatewayHttpRouter()
@@ -46,3 +47,5 @@ def create_reversal(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app, before=idempotency_config.register_lambda_context)
+
+imports_done()

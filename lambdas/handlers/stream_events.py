@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api.observability import logger, metrics, tracer
+from handlers import imports_done
 from wallet.event_bus import EventBridgePublisher, EventPublisher
 from wallet.events import movement_event
 
@@ -52,3 +53,6 @@ def process_batch(event: dict[str, Any], publisher: EventPublisher, context: Any
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_batch(event, EventBridgePublisher(os.environ["WALLET_EVENT_BUS_NAME"]), context)
+
+
+imports_done()

@@ -17,6 +17,7 @@ from api.read_schemas import (
 from api.resolver import build_resolver
 from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
 from api.schemas import error_responses
+from handlers import imports_done
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 
 router = APIGatewayHttpRouter()
@@ -62,3 +63,5 @@ def get_system_balance(
 
 app = build_resolver(router)
 lambda_handler = lambda_entry(app)
+
+imports_done()
