@@ -2,9 +2,10 @@
 
 Powertools idempotency is the response cache and in-flight guard (409 while a key is being
 processed). The money itself moves exactly once without it: the service writes the key's permanent
-record in the same DynamoDB transaction as the balances and ledger entries. Both routes share one key
-space (one key_prefix, the whole canonical request validated), so a key used for a credit and then
-sent to /transfers is a 422, from the cache or from the ledger.
+record in the same DynamoDB transaction as the balances and ledger entries, and the answer Powertools
+caches for it travels in that transaction too (ResponseCache). Every movement route shares one key space
+(one key_prefix, the whole canonical request validated), so a key used for a credit and then sent to
+/transfers is a 422, from the cache or from the ledger.
 """
 
 import json
