@@ -510,16 +510,12 @@ class WalletRepository:
             "ProjectionExpression": "SK, amountMinor",
             "ConsistentRead": True,
         }
-        while True:
-            response = self._call("query", **query)
-            for item in response.get("Items", []):  # ascending: stop at the first key past the window
-                if item["SK"]["S"] >= before_sk:
-                    return total, last
-                total += int(item["amountMinor"]["N"])
-                last = item["SK"]["S"]
-            if "LastEvaluatedKey" not in response:
-                return total, last
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in self._items("query", query):  # ascending: stop at the first key past the window
+            if item["SK"]["S"] >= before_sk:
+                break
+            total += int(item["amountMinor"]["N"])
+            last = item["SK"]["S"]
+        return total, last
 
     def save_checkpoint(self, account: str, currency: str, bucket: int, new: Checkpoint, expected_version: int) -> bool:
         """Store a folded total if nobody else folded the bucket meanwhile; False if somebody did."""
@@ -558,11 +554,12 @@ class WalletRepository:
         request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
         if total_segments > 1:
             request.update(Segment=segment, TotalSegments=total_segments)
-        return self._scan_pages(request)
+        return self._items("scan", request)
 
-    def _scan_pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def _items(self, operation: str, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item a scan or query returns, page after page."""
         while True:
-            response = self._call("scan", **request)
+            response = self._call(operation, **request)
             yield from response.get("Items", [])
             if "LastEvaluatedKey" not in response:
                 return
@@ -579,12 +576,7 @@ class WalletRepository:
                 "KeyConditionExpression": f"{PENDING_SHARD} = :shard AND {PENDING_DUE} < :after",
                 "ExpressionAttributeValues": {":shard": _s(pending_shard(shard)), ":after": _s(_due(now_ms + 1))},
             }
-            while True:
-                response = self._call("query", **query)
-                yield from (hold_from_item(item) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    break
-                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            yield from (hold_from_item(item) for item in self._items("query", query))
 
     def applied_key_records(self, start: str, end: str) -> Iterator[dict[str, Any]]:
         """Raw items of the applied key records created in [start, end] (ISO instants), in no order."""
@@ -599,7 +591,7 @@ class WalletRepository:
                 ":end": _s(end),
             },
         }
-        return self._scan_pages(request)
+        return self._items("scan", request)
 
     def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
         """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
