@@ -7,7 +7,7 @@ index names the code writes come from wallet.repository, the one place that know
 from dataclasses import dataclass
 from typing import Any
 
-from wallet import repository
+from wallet.repository import items as layout
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,14 @@ class TableSchema:
 
 # Ledger entries by time: timeKey = USER#<userId>#<ccy>, timeSort = <createdAt>#<seq:012d>. Point-in-time
 # balances and history windows read it; entries are its only items (sparse).
-BY_TIME_INDEX = IndexSchema(
-    name=repository.BY_TIME_INDEX, partition_key=repository.TIME_KEY, sort_key=repository.TIME_SORT
-)
+BY_TIME_INDEX = IndexSchema(name=layout.BY_TIME_INDEX, partition_key=layout.TIME_KEY, sort_key=layout.TIME_SORT)
 # Applied key records by the id of their movement (movementId): a reversal finds the movement it reverses.
-BY_MOVEMENT_INDEX = IndexSchema(
-    name=repository.BY_MOVEMENT_INDEX, partition_key=repository.MOVEMENT_ID, projection="KEYS_ONLY"
-)
+BY_MOVEMENT_INDEX = IndexSchema(name=layout.BY_MOVEMENT_INDEX, partition_key=layout.MOVEMENT_ID, projection="KEYS_ONLY")
 # Holds still stored as pending, by expiry: pendingShard = PENDING#<n> (n from the hold id, so no index
 # partition takes every hold write), pendingDue = <expiresAtMs:015d>. A hold leaves it when it ends
 # (sparse): the nightly sweep queries each shard for the overdue ones instead of scanning the table.
 PENDING_HOLDS_INDEX = IndexSchema(
-    name=repository.PENDING_HOLDS_INDEX, partition_key=repository.PENDING_SHARD, sort_key=repository.PENDING_DUE
+    name=layout.PENDING_HOLDS_INDEX, partition_key=layout.PENDING_SHARD, sort_key=layout.PENDING_DUE
 )
 WALLET_TABLE = TableSchema(
     default_name="Wallet",

@@ -1,0 +1,176 @@
+"""The benchmark's tables: bench/results/latest.md and the README's benchmark section."""
+
+from typing import Any
+
+from bench.scenarios import (
+    SCENARIOS,
+)
+from local.dynamodb_local import REPO_ROOT
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+README = REPO_ROOT / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+# DynamoDB on-demand list prices, us-east-1, per million request units (since the November 2024 cut).
+PRICE_PER_MILLION_WRU = 0.625
+PRICE_PER_MILLION_RRU = 0.125
+# DynamoDB's own limits (developer guide): an on-demand table's default quota is 40,000 WRU/s; one
+# partition takes at most 1,000 WCU/s; a transactional write costs 2 WCU per item under 1 KB; an item in
+# a transaction in flight refuses every other transaction, so one item commits at most one transaction per
+# commit time. Measured from Lambda (public tests): a TransactWriteItems takes about 25 ms at p50.
+TABLE_WRU_PER_SECOND = 40_000
+PARTITION_WCU_PER_SECOND = 1_000
+AWS_COMMIT_MS = 25.0
+
+
+def ceiling(scenario: str, row: dict[str, Any], commit_ms: float) -> dict[str, Any]:
+    """The throughput DynamoDB's own limits allow this scenario, and why (see the constants above)."""
+    wru = max(row["wru_per_movement"], 1.0)
+    if not scenario.startswith("hot"):
+        return {
+            "tps": TABLE_WRU_PER_SECOND / wru,
+            "bound": f"table quota {TABLE_WRU_PER_SECOND:,} WRU/s / {wru:.1f} WRU",
+        }
+    # The hot partition (USER#<hot>, or BASE#<hot> for the baseline) takes the balance update and the new
+    # ledger entry of every movement: 2 transactional items, 4 WCU.
+    by_partition = PARTITION_WCU_PER_SECOND / 4
+    by_commit = 1000 / commit_ms
+    if by_commit < by_partition:
+        return {"tps": by_commit, "bound": f"one commit at a time: 1 / {commit_ms:.0f} ms"}
+    return {"tps": by_partition, "bound": f"partition {PARTITION_WCU_PER_SECOND} WCU/s / 4 WCU"}
+
+
+# ---------------------------------------------------------------- report
+
+
+def _throughput_table(results: dict[str, Any], mode: str) -> list[str]:
+    rows = results["throughput"][mode]
+    by_key = {(row["system"], row["scenario"], row["clients"]): row for row in rows}
+    simulated = mode == "simulator"
+    lines = [
+        "| scenario | clients | baseline tx/s | service tx/s | service / baseline | service p50 / p95 / p99 ms "
+        "| client-visible errors | "
+        + ("conflicts + throttles retried per movement | system-item conflicts | " if simulated else "")
+        + "calls / WRU per movement | DynamoDB ceiling on AWS |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | " + ("---: | ---: | " if simulated else "") + "--- | --- |",
+    ]
+    for scenario in results["scenarios"]:
+        for clients in results["clients"]:
+            base, service = by_key[("baseline", scenario, clients)], by_key[("service", scenario, clients)]
+            errors = ", ".join(f"{name} {count}" for name, count in service["errors"].items()) or "none"
+            if service["declined"]:
+                errors += f" (declines: {service['declined']})"
+            limit = ceiling(scenario, service, AWS_COMMIT_MS)
+            contention = (
+                f"{service['conflicts_per_movement'] + service['throttles_per_movement']:.2f} | "
+                f"{service['conflicts_on_system_items']} | "
+                if simulated
+                else ""
+            )
+            ratio = service["tps"] / base["tps"] if base["tps"] else float("nan")
+            lines.append(
+                f"| {SCENARIOS[scenario]} | {clients} | {base['tps']:.0f} | {service['tps']:.0f} | {ratio:.0%} | "
+                f"{service['p50_ms']:.0f} / {service['p95_ms']:.0f} / {service['p99_ms']:.0f} | {errors} | "
+                f"{contention}{service['calls_per_movement']:.1f} / {service['wru_per_movement']:.1f} | "
+                f"{limit['tps']:,.0f} tx/s ({limit['bound']}) |"
+            )
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        f"Measured {results['measured_at']} on {results['machine']}, {results['duration_s']:.0f} s per scenario "
+        f"({results['hot_duration_s']:.0f} s for one hot user, whose tail grows with the run), "
+        "every client a separate process (one Lambda execution environment per client). tx/s counts committed "
+        "movements; the baseline is one bare TransactWriteItems per movement (see bench/run.py).",
+        "",
+        "**Plain DynamoDB Local** (transactions run one at a time, never a conflict, no network latency):",
+        "",
+        *_throughput_table(results, "local"),
+        "",
+        f"**Through the contention simulator** (real DynamoDB's conflict and throttling rules, "
+        f"{results['simulator_latency_ms']:g} ms per call):",
+        "",
+        *_throughput_table(results, "simulator"),
+        "",
+        "The ceiling is what DynamoDB's limits allow that scenario on AWS: spread scenarios are bound by the "
+        f"table's default quota ({TABLE_WRU_PER_SECOND:,} WRU/s, raised on request) divided by the write units a "
+        "movement costs; one hot account by committing one transaction at a time on its balance item "
+        f"(about {AWS_COMMIT_MS:g} ms per TransactWriteItems from Lambda), below the partition's "
+        f"{PARTITION_WCU_PER_SECOND} WCU/s.",
+    ]
+    if results.get("batched_hot_account"):
+        batched = ", ".join(
+            f"{row['batch']} per commit: {row['movements_per_s']:,.0f} movements/s "
+            f"({row['commits_per_s']:.0f} commits/s, {row['throttled']} throttled)"
+            for row in results["batched_hot_account"]
+        )
+        lines += [
+            "",
+            "A design not shipped, measured through the same simulator: one writer per hot account committing "
+            f"several waiting movements in one transaction (their ledger entries and one balance update): {batched}. "
+            "The account's partition then binds: 1,000 WCU/s over 2 WCU per transactional entry.",
+        ]
+    server = results["local_server"]
+    in_process = next(
+        row
+        for row in results["throughput"]["local"]
+        if (row["system"], row["scenario"], row["clients"]) == ("service", "spread", server["clients"])
+    )
+    server_errors = ", ".join(f"{name} {count}" for name, count in server["errors"].items()) or "no errors"
+    lines += [
+        "",
+        f"`make run`'s server with {server['clients']} Lambda environments and {server['clients']} keep-alive "
+        f"HTTP clients, spread credits: {server['tps']:.0f} tx/s (p50 {server['p50_ms']:.0f} ms, p99 "
+        f"{server['p99_ms']:.0f} ms, {server_errors}), {server['tps'] / in_process['tps']:.0%} of the handlers "
+        f"in-process with as many environments ({in_process['tps']:.0f} tx/s).",
+        "",
+        f"Cost per request at on-demand list prices (${PRICE_PER_MILLION_WRU} per million write request units, "
+        f"${PRICE_PER_MILLION_RRU} per million read request units, us-east-1). Request units follow DynamoDB's "
+        "pricing rules for the calls made (a transactional write is 2 WRU per item, plus 1 WRU for each ledger "
+        "entry written to the ByTime index; a failed conditional write still costs 1 WRU); DynamoDB Local's own "
+        "report is shown beside them:",
+        "",
+        "| request | DynamoDB calls | WRU | RRU | reported WCU / RCU | USD per million |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results["cost"]:
+        calls = ", ".join(f"{name} {count}" for name, count in sorted(row["calls"].items()))
+        lines.append(
+            f"| {row['operation']} | {row['dynamodb_calls']} ({calls}) | {row['wru']:g} | {row['rru']:g} | "
+            f"{row['reported_wcu']:g} / {row['reported_rcu']:g} | {row['usd_per_million']:.2f} |"
+        )
+    cold = results["cold_start"]
+    imports = ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in cold["import_ms"].items())
+    package = results["package"]
+    size = (
+        f"{package['zipped_mb']:.1f} MB zipped, {package['unzipped_mb']:.1f} MB unzipped"
+        if "zipped_mb" in package
+        else package["error"]
+    )
+    runtime = cold.get("runtime", {"error": "no Python 3.13 on this machine"})
+    on_runtime = (
+        f" With the runtime's Python ({runtime['python']}, its wheels and bytecode, boto3 beside the bundle): "
+        + ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in runtime["import_ms"].items())
+        + f"; the transact handler imports in {runtime['ratio_transact_to_boto3']:.2f} times `import boto3`."
+        if "import_ms" in runtime
+        else f" With the runtime's Python: not measured ({runtime['error']})."
+    )
+    lines += [
+        "",
+        f"Cold start (median of {cold['runs']} fresh processes, `python -X importtime`, each handler imported "
+        f"from a bundle built like the deployed one, with Lambda's environment variables). With this machine's "
+        f"Python ({cold.get('python', '?')}): {imports}; the transact handler imports in "
+        f"{cold['ratio_transact_to_boto3']:.2f} times the time of `import boto3` alone, and in "
+        f"{cold['transact_without_bytecode_ms']:.0f} ms from the same bundle without its bytecode.{on_runtime} "
+        f"Deployment package (arm64, Python 3.13, with bytecode): {size}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(table: str) -> None:
+    text = README.read_text()
+    if README_START not in text:
+        return
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    README.write_text(f"{head}{README_START}\n{table}{README_END}{tail}")

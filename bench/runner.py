@@ -1,0 +1,217 @@
+"""Runs the scenarios: client processes against the baseline and the service, the local HTTP server,
+and the batched single-writer sketch."""
+
+import json
+import multiprocessing
+import os
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from bench.scenarios import (
+    TABLE,
+    USERS,
+    _client_loop,
+    _init_worker,
+)
+from local.dynamodb_local import free_port
+
+
+def run_scenario(
+    pool: ProcessPoolExecutor, system: str, scenario: str, clients: int, duration: float
+) -> dict[str, Any]:
+    start_at = time.time() + 1.0
+    futures = [pool.submit(_client_loop, system, scenario, start_at, duration, seed) for seed in range(clients)]
+    parts = [future.result() for future in futures]
+    latencies = sorted(value for part in parts for value in part["latencies"])
+    outcomes: Counter[str] = Counter()
+    for part in parts:
+        outcomes.update(part["outcomes"])
+    movements = max(1, outcomes["ok"] + outcomes["declined"])
+    return {
+        "system": system,
+        "scenario": scenario,
+        "clients": clients,
+        "requests": len(latencies),
+        "movements": outcomes["ok"],
+        "declined": outcomes["declined"],
+        # Over the time the last request took to finish: a request started before the deadline may end
+        # seconds after it (a hot account's), and counting it over the nominal duration would flatter tx/s.
+        "tps": outcomes["ok"] / max(duration, max(part["finished_at"] for part in parts) - start_at),
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p95_ms": _percentile(latencies, 95) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "errors": {name: count for name, count in outcomes.items() if name not in ("ok", "declined")},
+        "calls_per_movement": sum(part["calls"] for part in parts) / movements,
+        "wru_per_movement": sum(part["wru"] for part in parts) / movements,
+        "rru_per_movement": sum(part["rru"] for part in parts) / movements,
+    }
+
+
+def _percentile(sorted_values: list[float], percent: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(percent / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+def measure_throughput(
+    environment: dict[str, str],
+    scenarios: list[str],
+    clients: list[int],
+    duration: float,
+    simulator: Any = None,
+    hot_duration: float | None = None,
+) -> list[dict[str, Any]]:
+    """Every scenario at every client count, baseline then service, with as many processes as clients.
+    One hot account runs hot_duration seconds: its tail grows with the run (a movement that keeps losing
+    races waits up to its 6 s budget), so a short run would flatter it."""
+    rows = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max(clients), mp_context=context, initializer=_init_worker, initargs=(environment,)
+    ) as pool:
+        for system in ("baseline", "service"):  # warm every process: imports, connections
+            run_scenario(pool, system, "spread", max(clients), 1.0)
+        for scenario in scenarios:
+            for count in clients:
+                for system in ("baseline", "service"):
+                    if simulator:
+                        simulator.state.reset()
+                    seconds = hot_duration if hot_duration and scenario.startswith("hot") else duration
+                    row = run_scenario(pool, system, scenario, count, seconds)
+                    if simulator:
+                        stats = simulator.state.snapshot()
+                        seen = stats.get("transaction_conflicts", 0) + stats.get("single_write_conflicts", 0)
+                        row["conflicts_per_movement"] = seen / max(1, row["movements"] + row["declined"])
+                        row["throttles_per_movement"] = stats.get("throttles", 0) / max(1, row["movements"])
+                        row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
+                    rows.append(row)
+                    print(
+                        f"{'simulator' if simulator else 'local':9} {scenario:10} {count:3} clients {system:8} "
+                        f"{row['tps']:7.1f} tx/s  p50 {row['p50_ms']:6.1f}  p99 {row['p99_ms']:7.1f} ms  "
+                        f"errors {row['errors'] or 0}  conflicts/mvt {row.get('conflicts_per_movement', 0):.2f}",
+                        flush=True,
+                    )
+    return rows
+
+
+def measure_batched_hot_account(endpoint: str, duration: float, batch_sizes: tuple[int, ...] = (1, 10, 50, 99)) -> list:
+    """A design not shipped: one writer per hot account committing several waiting movements per transaction
+    (k ledger entries + the balance update, up to DynamoDB's 100 items). Measures, through the simulator,
+    how many movements one item then takes per second: the serial commit bound times k."""
+    import boto3
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint)
+    rows = []
+    for size in batch_sizes:
+        commits, throttled, began = 0, 0, time.perf_counter()
+        while time.perf_counter() - began < duration:
+            pk = {"S": "BATCH#hot"}
+            entries = [
+                {"Put": {"TableName": TABLE, "Item": {"PK": pk, "SK": {"S": f"LEDGER#{uuid.uuid4()}"}}}}
+                for _ in range(size)
+            ]
+            balance = {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"PK": pk, "SK": {"S": "BALANCE"}},
+                    "UpdateExpression": "ADD balanceMinor :amount, version :one",
+                    "ExpressionAttributeValues": {":amount": {"N": str(size)}, ":one": {"N": "1"}},
+                }
+            }
+            try:
+                client.transact_write_items(TransactItems=[*entries, balance])
+                commits += 1
+            except client.exceptions.TransactionCanceledException:
+                # The account's partition (its balance and its entries) is past 1,000 WCU in this second.
+                throttled += 1
+                time.sleep(0.05)
+        elapsed = time.perf_counter() - began
+        rows.append(
+            {
+                "batch": size,
+                "commits_per_s": commits / elapsed,
+                "movements_per_s": commits * size / elapsed,
+                "throttled": throttled,
+            }
+        )
+        print(
+            f"batched hot account: {size:3} per commit {commits / elapsed:6.1f} commits/s "
+            f"{commits * size / elapsed:7.0f} movements/s, {throttled} throttled",
+            flush=True,
+        )
+    return rows
+
+
+def measure_local_server(environment: dict[str, str], clients: int, duration: float) -> dict[str, Any]:
+    """`make run`'s server (as many Lambda environments as clients), spread credits over keep-alive HTTP."""
+    import http.client
+
+    from local.runtime import LocalLambda
+    from local.server import wallet_http_server
+
+    os.environ.update(environment)
+    server = wallet_http_server(free_port(), LocalLambda(clients))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def client(seed: int, start_at: float, seconds: float) -> None:
+        rng, connection = random.Random(seed), http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        time.sleep(max(0.0, start_at - time.time()))
+        while time.time() < start_at + seconds:
+            body = json.dumps(
+                {
+                    "idempotentKey": str(uuid.uuid4()),
+                    "userId": f"bench-{rng.randrange(USERS)}",
+                    "amount": "0.01",
+                    "type": "credit",
+                }
+            )
+            began = time.perf_counter()
+            try:
+                connection.request("POST", "/transactions", body, {"Content-Type": "application/json"})
+                answer = connection.getresponse()
+                answer.read()
+                outcome = "ok" if answer.status == 201 else str(answer.status)
+            except OSError as error:
+                outcome, connection = type(error).__name__, http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                latencies.append(time.perf_counter() - began)
+                outcomes[outcome] += 1
+
+    def run(seconds: float) -> None:
+        latencies.clear()
+        outcomes.clear()
+        start_at = time.time() + 1.0
+        threads = [threading.Thread(target=client, args=(n, start_at, seconds)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    try:
+        run(1.0)  # warm every environment
+        run(duration)
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.lambda_runtime.close()
+    latencies.sort()
+    return {
+        "clients": clients,
+        "tps": outcomes["ok"] / duration,
+        "p50_ms": _percentile(latencies, 50) * 1000,
+        "p99_ms": _percentile(latencies, 99) * 1000,
+        "errors": {name: count for name, count in outcomes.items() if name != "ok"},
+    }
+
+
+# ---------------------------------------------------------------- cost per transaction (this process)

@@ -1,0 +1,86 @@
+"""Whole-table reads for reconciliation and event replay."""
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from wallet.models import (
+    Outcome,
+)
+from wallet.repository.items import (
+    _s,
+    key_pk,
+)
+from wallet.repository.table import (
+    TableAccess,
+)
+
+_SCAN_PAGE_ITEMS = 100  # items handed from a scan segment to the reader at a time
+
+
+class TableScans(TableAccess):
+    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[dict[str, Any]]:
+        """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items."""
+        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        if total_segments > 1:
+            request.update(Segment=segment, TotalSegments=total_segments)
+        return self._items("scan", request)
+
+    def applied_key_records(self, start: str, end: str) -> Iterator[dict[str, Any]]:
+        """Raw items of the applied key records created in [start, end] (ISO instants), in no order."""
+        request = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "FilterExpression": "begins_with(PK, :key) AND outcome = :applied AND createdAt BETWEEN :start AND :end",
+            "ExpressionAttributeValues": {
+                ":key": _s(key_pk("")),
+                ":applied": _s(Outcome.APPLIED.value),
+                ":start": _s(start),
+                ":end": _s(end),
+            },
+        }
+        return self._items("scan", request)
+
+    def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
+        """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
+        if segments <= 1:
+            yield from self.scan()
+            return
+        pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=buffered_pages)
+        stop = threading.Event()
+
+        def read(segment: int) -> None:
+            try:
+                page: list[dict[str, Any]] = []
+                for item in self.scan(segment, segments):
+                    if stop.is_set():
+                        return
+                    page.append(item)
+                    if len(page) == _SCAN_PAGE_ITEMS:
+                        pages.put(page)
+                        page = []
+                pages.put(page)
+                pages.put(None)
+            except BaseException as error:  # handed to the reader, which raises it
+                pages.put(error)
+
+        with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="scan") as pool:
+            readers = [pool.submit(read, segment) for segment in range(segments)]
+            try:
+                finished = 0
+                while finished < segments:
+                    page = pages.get()
+                    if page is None:
+                        finished += 1
+                    elif isinstance(page, BaseException):
+                        raise page
+                    else:
+                        yield from page
+            finally:  # the reader stopped early or failed: unblock and stop the segments
+                stop.set()
+                while not all(reader.done() for reader in readers):
+                    with contextlib.suppress(queue.Empty):
+                        pages.get(timeout=0.05)

@@ -1,0 +1,33 @@
+"""Wallet rules: balances, exactly-once double-entry movements, history, system accounts.
+
+No boto3 here; see wallet.repository. Every movement takes an amount from one account and gives it to
+another in one DynamoDB transaction: a user's balance (never below zero) and a system account's
+append-only leg, or two users' balances.
+
+One module per concern: commit (the one commit loop every movement goes through), movements (credits,
+debits, transfers), reversals, holds, reads, system_accounts; checks holds request checks and cursors.
+"""
+
+from wallet.service.checks import ended, parse_instant, timestamp, utc_now
+from wallet.service.commit import SYSTEM_BUCKETS, AlsoWrite, MovementResult, RetryPolicy, result_of
+from wallet.service.holds import Holds
+from wallet.service.reads import Reads
+from wallet.service.reversals import Reversals
+from wallet.service.system_accounts import SystemAccounts
+
+__all__ = [
+    "SYSTEM_BUCKETS",
+    "AlsoWrite",
+    "MovementResult",
+    "RetryPolicy",
+    "WalletService",
+    "ended",
+    "parse_instant",
+    "result_of",
+    "timestamp",
+    "utc_now",
+]
+
+
+class WalletService(Reads, Reversals, Holds, SystemAccounts):
+    """The wallet's operations, one concern per module (see above)."""
