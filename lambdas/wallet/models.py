@@ -42,6 +42,7 @@ class Account:
     entry_count: int = -1  # -1: as many as version (items written before holds existed)
     holds: dict[str, tuple[int, int]] = field(default_factory=dict)
     rate_tat_us: int = 0  # the rate limit's theoretical arrival time (epoch microseconds; 0: at rest)
+    hot_until_ms: int = 0  # until when movements join its group-commit queue at once (epoch ms; 0: never)
 
     @property
     def entries(self) -> int:

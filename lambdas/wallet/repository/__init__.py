@@ -7,12 +7,15 @@ Single-table layout (see docs/decisions.md):
   SYSTEM#<account>#<ccy>#<b:02d> ENTRY#<createdAt>#<txId>#<leg>  one immutable system-account leg
   SYSTEM#<account>#<ccy>#<b:02d> CHECKPOINT                      the folded total of that bucket's older entries
   HOLD#<holdId>                 HOLD                             a hold and its status
+  QUEUE#<userId>#<ccy>          LEASE | Q#<arrival>#<id>         a hot account's writer lease and queue
 
 One module per concern: items (layout and codecs), table (the one caller of the client), movements (the
-movement transaction), holds, system (buckets and checkpoints), scans (whole-table reads).
+movement transaction), hot (a hot account's queue and lease), holds, system (buckets and checkpoints),
+scans (whole-table reads).
 """
 
 from wallet.repository.holds import HoldStore
+from wallet.repository.hot import HotQueueStore
 from wallet.repository.items import (
     ENTRY_SK_END,
     ENTRY_SK_PREFIX,
@@ -35,7 +38,6 @@ from wallet.repository.movements import (
     HoldChanged,
     HoldEnding,
     KeyAlreadyUsed,
-    MovementStore,
     ReversalBudget,
     ReversalBudgetChanged,
     StaleAccount,
@@ -72,5 +74,5 @@ __all__ = [
 ]
 
 
-class WalletRepository(MovementStore, HoldStore, SystemStore, TableScans):
+class WalletRepository(HotQueueStore, HoldStore, SystemStore, TableScans):
     """Every read and write of the Wallet table, one concern per module."""

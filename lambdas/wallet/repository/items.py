@@ -100,6 +100,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         entry_count=int(item["entryCount"]["N"]) if "entryCount" in item else -1,
         holds=holds,
         rate_tat_us=int(item["rateTatUs"]["N"]) if "rateTatUs" in item else 0,
+        hot_until_ms=int(item["hotUntilMs"]["N"]) if "hotUntilMs" in item else 0,
     )
 
 

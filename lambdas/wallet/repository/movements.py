@@ -61,7 +61,12 @@ class StaleAccount(Exception):
 
 
 class WriteContention(Exception):
-    """DynamoDB cancelled or throttled the write; retrying the same write is safe."""
+    """DynamoDB cancelled or throttled the write; retrying the same write is safe. accounts: the balances
+    another transaction held (empty when only other items were contended or throttled)."""
+
+    def __init__(self, accounts: Sequence[AccountKey] = ()):
+        super().__init__("write contention")
+        self.accounts = tuple(accounts)
 
 
 class ReversalBudgetChanged(Exception):
@@ -80,7 +85,9 @@ class ReversalBudget:
 @dataclass(frozen=True)
 class AccountWrite:
     """A balance item's next state, applied only if the account is still as read: the new balance, a new
-    ledger entry (if any), the holds map (None: unchanged) and the rate limit's state (None: unchanged)."""
+    ledger entry (if any), the holds map (None: unchanged) and the rate limit's state (None: unchanged).
+    A group commit writes several entries with one update: entry_count is then the account's new count,
+    and hot_until_ms keeps the account in its queue a while (None: unchanged)."""
 
     account: Account
     balance_minor: int
@@ -88,6 +95,8 @@ class AccountWrite:
     entry: LedgerEntry | None = None
     holds: dict[str, tuple[int, int]] | None = None
     rate_tat_us: int | None = None
+    entry_count: int | None = None
+    hot_until_ms: int | None = None
 
     @classmethod
     def for_entry(
@@ -244,8 +253,13 @@ class MovementStore(TableAccess):
         ]
         if any(tag == "key" for tag, _, _ in failed):
             raise KeyAlreadyUsed(key_record_from_item(reasons[0]["Item"])) from error
-        if any(reason.get("Code") in _RETRYABLE_CODES for reason in reasons):
-            raise WriteContention() from error
+        contended = [
+            (tag, subject)
+            for (tag, subject, _), reason in zip(tagged, reasons, strict=False)
+            if reason.get("Code") in _RETRYABLE_CODES
+        ]
+        if contended:
+            raise WriteContention([subject.key for tag, subject in contended if tag == "balance"]) from error
         if any(tag == "budget" for tag, _, _ in failed):
             raise ReversalBudgetChanged() from error
         if any(tag == "hold" for tag, _, _ in failed):
@@ -339,7 +353,7 @@ class MovementStore(TableAccess):
         values: dict[str, Any] = {
             ":balance": _n(write.balance_minor),
             ":version": _n(account.version + 1),
-            ":entries": _n(account.entries + (1 if write.entry else 0)),
+            ":entries": _n(write.entry_count if write.entry_count is not None else account.entries + bool(write.entry)),
             ":now": _s(write.updated_at),
         }
         update = "SET balanceMinor = :balance, version = :version, entryCount = :entries, updatedAt = :now"
@@ -349,6 +363,9 @@ class MovementStore(TableAccess):
         if write.rate_tat_us is not None:
             update += ", rateTatUs = :tat"
             values[":tat"] = _n(write.rate_tat_us)
+        if write.hot_until_ms is not None:
+            update += ", hotUntilMs = :hot"
+            values[":hot"] = _n(write.hot_until_ms)
         if account.version == 0:
             condition = "attribute_not_exists(PK)"
         else:

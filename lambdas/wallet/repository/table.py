@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,11 +30,12 @@ class TableAccess:
         self._client = client
         self._table = table_name
 
-    def _call(self, operation: str, **kwargs: Any) -> Any:
+    def _call(self, operation: str, expected: Set[str] = frozenset(), **kwargs: Any) -> Any:
+        """Calls the client; `expected` error codes reach the caller as they are, to handle itself."""
         try:
             return getattr(self._client, operation)(**kwargs)
         except ClientError as error:
-            if error.response["Error"]["Code"] in _RETRYABLE_CODES:
+            if error.response["Error"]["Code"] in _RETRYABLE_CODES - expected:
                 raise ServiceUnavailable("The wallet store is busy; retry with the same idempotency key.") from error
             raise
         except BotoCoreError as error:  # connection failures and timeouts after botocore's own retries

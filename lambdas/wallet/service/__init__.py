@@ -4,12 +4,14 @@ No boto3 here; see wallet.repository. Every movement takes an amount from one ac
 another in one DynamoDB transaction: a user's balance (never below zero) and a system account's
 append-only leg, or two users' balances.
 
-One module per concern: commit (the one commit loop every movement goes through), movements (credits,
-debits, transfers), reversals, holds, reads, system_accounts; checks holds request checks and cursors.
+One module per concern: commit (the one commit loop every movement goes through), group_commit (beside
+it: a hot account's queue, committed in groups), movements (credits, debits, transfers), reversals,
+holds, reads, system_accounts; checks holds request checks and cursors.
 """
 
 from wallet.service.checks import ended, parse_instant, timestamp, utc_now
 from wallet.service.commit import SYSTEM_BUCKETS, AlsoWrite, MovementResult, RetryPolicy, result_of
+from wallet.service.group_commit import GroupCommit
 from wallet.service.holds import Holds
 from wallet.service.reads import Reads
 from wallet.service.reversals import Reversals
@@ -29,5 +31,5 @@ __all__ = [
 ]
 
 
-class WalletService(Reads, Reversals, Holds, SystemAccounts):
+class WalletService(Reads, Reversals, Holds, GroupCommit, SystemAccounts):
     """The wallet's operations, one concern per module (see above)."""

@@ -103,11 +103,13 @@ class Plan:
 class Planner:
     """The accounts a movement reads, how it plans an attempt from them, and the account whose rate limit
     it counts against (the one the movement is made for: a credit's or debit's user, a transfer's payer,
-    a hold's user; None for the service's own movements)."""
+    a hold's user; None for the service's own movements). batchable: a plain credit, debit or transfer,
+    which may join a hot account's group commit (see group_commit.py)."""
 
     account_keys: list[AccountKey]
     plan: Callable[[dict[AccountKey, Account], str, str], Plan | None]
     limited: AccountKey | None
+    batchable: bool = False
 
 
 MovementResult = TransactionResult | TransferResult | ReversalResult | HoldResult
@@ -206,6 +208,9 @@ class MovementCommitter:
         while True:
             # Never earlier than an account's last entry: an account's entries are in time order too.
             now = max(timestamp(self._clock()), *(accounts[key].updated_at for key in account_keys))
+            hot = self._hot_account(planner, accounts, now)
+            if hot is not None:
+                return self._queued(command, hot)
             try:
                 rate_tat_us = self._admit(planner.limited, accounts, now)
             except RateLimited:  # a key that already has its answer is replayed, never limited
@@ -245,8 +250,13 @@ class MovementCommitter:
                     accounts.update(stale.current)  # type: ignore[arg-type]
                     fresh = False
                     continue  # retry at once: waiting would only let the state go stale again
-            except WriteContention:
-                pass
+                contended: Sequence[AccountKey] = list(stale.current)
+            except WriteContention as contention:
+                contended = contention.accounts
+            # Lost twice in a row, or to a transaction in flight: the account is contended. A movement that
+            # can join a group commit queues there rather than race again.
+            if planner.batchable and contended and self._group_commit_enabled:
+                return self._queued(command, contended[0])
             # Lost twice in a row, or DynamoDB pushed back: wait (full jitter), then read again. An attempt
             # with state that went stale while waiting would fail anyway, and while in flight it would hold
             # the hot item against everyone else's attempts; a read holds nothing.
@@ -258,6 +268,16 @@ class MovementCommitter:
             accounts = self._accounts(account_keys)
             fresh = True
         raise ServiceUnavailable("The balance is under heavy contention; retry with the same idempotency key.")
+
+    # Group commit (group_commit.py) overrides these two: which account's queue a movement joins at
+    # once, and how a queued movement is committed and answered.
+    _group_commit_enabled = False
+
+    def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
+        return None
+
+    def _queued(self, command: Command, account: AccountKey) -> tuple[KeyRecord, bool]:
+        raise NotImplementedError
 
     def _admit(self, limited: AccountKey | None, accounts: dict[AccountKey, Account], now: str) -> int | None:
         """The limited account's next rate state if this movement fits its limit (None: no limit applies);

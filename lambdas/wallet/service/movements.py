@@ -144,6 +144,7 @@ class Movements(MovementCommitter):
         Money leaves an account only up to its available balance (balance minus pending holds). A capture
         takes the money of its own hold, which it releases in the same write."""
         asset = self._settings.asset(command.currency)
+        plain = reversal_of is None and budget is None and capture is None  # reversals and captures go direct
 
         def paying(account: Account, now: str, transaction_id: str) -> tuple[int, dict[str, tuple[int, int]] | None]:
             """What the paying account may spend, and its holds map after this movement (None: unchanged)."""
@@ -199,7 +200,7 @@ class Movements(MovementCommitter):
                     answer_hold=answer,
                 )
 
-            return Planner([key], plan, limited=key)
+            return Planner([key], plan, limited=key, batchable=plain)
 
         source_key, target_key = (command.from_user_id, command.currency), (command.to_user_id, command.currency)
 
@@ -222,4 +223,4 @@ class Movements(MovementCommitter):
                 answer_hold=answer,
             )
 
-        return Planner([source_key, target_key], transfer_plan, limited=source_key)
+        return Planner([source_key, target_key], transfer_plan, limited=source_key, batchable=plain)
