@@ -110,19 +110,27 @@ def markdown(results: dict[str, Any]) -> str:
             f"several waiting movements in one transaction (their ledger entries and one balance update): {batched}. "
             "The account's partition then binds: 1,000 WCU/s over 2 WCU per transactional entry.",
         ]
-    server = results["local_server"]
+    server = results.get("local_server")
     in_process = next(
-        row
-        for row in results["throughput"]["local"]
-        if (row["system"], row["scenario"], row["clients"]) == ("service", "spread", server["clients"])
+        (
+            row
+            for row in results["throughput"].get("local", [])
+            if server and (row["system"], row["scenario"], row["clients"]) == ("service", "spread", server["clients"])
+        ),
+        None,
     )
-    server_errors = ", ".join(f"{name} {count}" for name, count in server["errors"].items()) or "no errors"
+    if server and in_process:
+        server_errors = ", ".join(f"{name} {count}" for name, count in server["errors"].items()) or "no errors"
+        lines += [
+            "",
+            f"`make run`'s server with {server['clients']} Lambda environments and {server['clients']} keep-alive "
+            f"HTTP clients, spread credits: {server['tps']:.0f} tx/s (p50 {server['p50_ms']:.0f} ms, p99 "
+            f"{server['p99_ms']:.0f} ms, {server_errors}), {server['tps'] / in_process['tps']:.0%} of the "
+            f"handlers in-process with as many environments ({in_process['tps']:.0f} tx/s).",
+        ]
+    if not results.get("cost"):
+        return "\n".join(lines) + "\n"
     lines += [
-        "",
-        f"`make run`'s server with {server['clients']} Lambda environments and {server['clients']} keep-alive "
-        f"HTTP clients, spread credits: {server['tps']:.0f} tx/s (p50 {server['p50_ms']:.0f} ms, p99 "
-        f"{server['p99_ms']:.0f} ms, {server_errors}), {server['tps'] / in_process['tps']:.0%} of the handlers "
-        f"in-process with as many environments ({in_process['tps']:.0f} tx/s).",
         "",
         f"Cost per request at on-demand list prices (${PRICE_PER_MILLION_WRU} per million write request units, "
         f"${PRICE_PER_MILLION_RRU} per million read request units, us-east-1). Request units follow DynamoDB's "

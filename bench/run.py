@@ -19,7 +19,9 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench.costs import (
@@ -55,6 +57,11 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=5.0, help="per-call latency of the contention simulator")
     parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument(
+        "--throughput-only",
+        action="store_true",
+        help="only the scenarios: no server run, cost, cold start or package; results to a temporary file",
+    )
     args = parser.parse_args()
     clients = [int(value) for value in args.clients.split(",")]
     scenarios = args.scenarios.split(",")
@@ -82,15 +89,19 @@ def main() -> None:
             throughput["local"] = measure_throughput(
                 environment, scenarios, clients, args.duration, hot_duration=args.hot_duration
             )
-        local_server = measure_local_server(environment, args.server_clients, args.duration)
+        local_server = (
+            None if args.throughput_only else measure_local_server(environment, args.server_clients, args.duration)
+        )
         if "simulator" in modes:
             simulator = ContentionSimulator(dynamodb.endpoint, free_port(), latency_ms=args.latency_ms).start()
             simulated = {**environment, **local_aws_environment(simulator.endpoint)}
             throughput["simulator"] = measure_throughput(
                 simulated, scenarios, clients, args.duration, simulator, hot_duration=args.hot_duration
             )
-            batched = measure_batched_hot_account(simulator.endpoint, args.duration)
-        print("measuring cost per request, cold start and package size...", flush=True)
+            if not args.throughput_only:
+                batched = measure_batched_hot_account(simulator.endpoint, args.duration)
+        if not args.throughput_only:
+            print("measuring cost per request, cold start and package size...", flush=True)
         results = {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
@@ -102,16 +113,21 @@ def main() -> None:
             "throughput": throughput,
             "local_server": local_server,
             "batched_hot_account": batched,
-            "cost": measure_costs(),
-            "cold_start": measure_cold_start(),
-            "package": measure_package(),
         }
+        if not args.throughput_only:
+            results.update(cost=measure_costs(), cold_start=measure_cold_start(), package=measure_package())
     finally:
         if simulator:
             simulator.stop()
         dynamodb.stop()
 
     table = markdown(results)
+    if args.throughput_only:
+        quick = Path(tempfile.gettempdir()) / "wallet-bench-throughput.json"
+        quick.write_text(json.dumps(results, indent=2) + "\n")
+        print(table)
+        print(f"results: {quick}")
+        return
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(table)

@@ -549,3 +549,46 @@ LedgerMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_ledger_matches_the_model = LedgerMachine.TestCase
+
+
+class BatchedLedgerMachine(LedgerMachine):
+    """The same sequences with every credit, debit and transfer committed through group commit: each joins
+    the queue of its account (a transfer its payee's, as payments reach a merchant), and the caller takes
+    the lease and commits the queue itself. Holds, captures and reversals keep the direct path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service._hot_account = lambda planner, _accounts, _now: (  # type: ignore[method-assign]
+            planner.account_keys[-1] if planner.batchable else None
+        )
+        queued = self.service._queued
+        self.queued: set[str] = set()
+        self.applied: set[str] = set()
+
+        def counted(command: Any, account: Any) -> Any:
+            self.queued.add(command.idempotent_key)
+            return queued(command, account)
+
+        self.service._queued = counted  # type: ignore[method-assign]
+
+    def _send(self, route: Any, body: dict[str, Any]) -> Sent:
+        sent = super()._send(route, body)
+        if sent.status == 201:
+            self.applied.add(sent.key)
+        return sent
+
+    def teardown(self) -> None:
+        del self.service._hot_account
+        del self.service._queued
+        super().teardown()
+        assert self.applied <= self.queued, "every credit, debit and transfer applied went through the queue"
+
+
+BatchedLedgerMachine.TestCase.settings = settings(
+    max_examples=15,
+    stateful_step_count=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+test_ledger_matches_the_model_through_group_commit = BatchedLedgerMachine.TestCase

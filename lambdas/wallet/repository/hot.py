@@ -44,12 +44,14 @@ def queue_pk(account: AccountKey) -> str:
 @dataclass(frozen=True)
 class LeaseView:
     """What anyone may read of an account's lease: how far its queue is committed, until when the current
-    writer holds it (epoch ms; 0 or past: free), and the queue items refused by the rate limit (item sort
-    key -> epoch ms when the account's budget allows one more)."""
+    writer holds it (epoch ms; 0 or past: free), the queue items refused by the rate limit (item sort key ->
+    epoch ms when the account's budget allows one more) and those whose key already had its outcome (item
+    sort key -> epoch ms noted): their callers answer with a replay."""
 
     cursor: str = ""
     until_ms: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    replayed: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ class HotQueueStore(MovementStore):
                 return LeaseView(until_ms=now_ms + lease_ms)
             raise
         view = _lease_view(item)
-        return Lease(view.cursor, view.until_ms, view.refused, account, owner, int(item["fence"]["N"]))
+        return Lease(view.cursor, view.until_ms, view.refused, view.replayed, account, owner, int(item["fence"]["N"]))
 
     def release_lease(self, lease: Lease) -> None:
         """Free the lease at once (it would expire anyway); a no-op if it was taken over meanwhile."""
@@ -206,17 +208,18 @@ class HotQueueStore(MovementStore):
             raise _group_cancellation(error, tagged) from error
 
     def _lease_commit(self, lease: Lease) -> dict[str, Any]:
-        refused = {"M": {sk: _n(until) for sk, until in lease.refused.items()}}
         return {
             "TableName": self._table,
             "Key": self._lease_key(lease.account),
-            "UpdateExpression": "SET #cursor = :cursor, leaseUntilMs = :until, refused = :refused",
+            "UpdateExpression": "SET #cursor = :cursor, leaseUntilMs = :until, refused = :refused, "
+            "replayed = :replayed",
             "ConditionExpression": "fence = :fence",
             "ExpressionAttributeNames": {"#cursor": "cursor"},
             "ExpressionAttributeValues": {
                 ":cursor": _s(lease.cursor),
                 ":until": _n(lease.until_ms),
-                ":refused": refused,
+                ":refused": _notes(lease.refused),
+                ":replayed": _notes(lease.replayed),
                 ":fence": _n(lease.fence),
             },
         }
@@ -230,7 +233,12 @@ def _lease_view(item: dict[str, Any]) -> LeaseView:
         cursor=item.get("cursor", {}).get("S", ""),
         until_ms=int(item["leaseUntilMs"]["N"]) if "leaseUntilMs" in item else 0,
         refused={sk: int(value["N"]) for sk, value in item.get("refused", {}).get("M", {}).items()},
+        replayed={sk: int(value["N"]) for sk, value in item.get("replayed", {}).get("M", {}).items()},
     )
+
+
+def _notes(notes: dict[str, int]) -> dict[str, Any]:
+    return {"M": {sk: _n(at) for sk, at in notes.items()}}
 
 
 def _group_cancellation(error: ClientError, tagged: list[tuple[str, Any, dict[str, Any]]]) -> GroupCancelled:

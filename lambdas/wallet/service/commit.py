@@ -200,6 +200,9 @@ class MovementCommitter:
 
         Returns the key's record (written now, or first written for the key) and whether this was a replay."""
         account_keys, plan = planner.account_keys, planner.plan
+        known_hot = self._known_hot(planner)
+        if known_hot is not None:  # this environment saw the account hot a moment ago: no read needed
+            return self._queued(command, known_hot)
         request = canonical_json(self.payload(command))
         accounts = self._accounts(account_keys)
         deadline = self._monotonic() + self._retry.max_seconds
@@ -269,9 +272,12 @@ class MovementCommitter:
             fresh = True
         raise ServiceUnavailable("The balance is under heavy contention; retry with the same idempotency key.")
 
-    # Group commit (group_commit.py) overrides these two: which account's queue a movement joins at
-    # once, and how a queued movement is committed and answered.
+    # Group commit (group_commit.py) overrides these: which account's queue a movement joins at once
+    # (known hot before reading, or hot as read), and how a queued movement is committed and answered.
     _group_commit_enabled = False
+
+    def _known_hot(self, planner: Planner) -> AccountKey | None:
+        return None
 
     def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
         return None

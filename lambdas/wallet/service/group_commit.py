@@ -19,6 +19,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from wallet.errors import IdempotencyKeyReused, InsufficientFunds, RateLimited, ServiceUnavailable
 from wallet.models import (
@@ -49,11 +50,12 @@ LINGER_SECONDS = 0.2
 MAX_GROUP_ITEMS = 100
 # Queue items read per group: more than a group of the smallest movements (3 items each) can hold.
 MAX_GROUP_READ = 40
-# How often a waiting caller looks for its outcome (and whether the lease is free): a random pause in this
-# range, so that callers do not read in step.
-POLL_SECONDS = (0.01, 0.03)
-# Refusals stay on the lease item this long, for their callers to read.
-REFUSAL_KEPT_MS = 10_000
+# How often a waiting caller looks for its outcome (and whether the lease is free): a random pause up to
+# this, growing by half each time up to the maximum (a commit takes some 25 ms on AWS).
+POLL_FIRST_SECONDS = 0.02
+POLL_MAX_SECONDS = 0.1
+# Refusals and replays stay noted on the lease item this long, for their callers to read.
+NOTE_KEPT_MS = 10_000
 
 
 class _Fenced(Exception):
@@ -72,6 +74,7 @@ class _Group:
     records: list[KeyRecord] = field(default_factory=list)
     legs: list[SystemEntry] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
+    replayed: list[str] = field(default_factory=list)  # queue items whose key already had its outcome
     cursor: str = ""
     items: int = 1  # the lease item
 
@@ -82,70 +85,80 @@ class _Group:
 class GroupCommit(Movements):
     _group_commit_enabled = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Accounts this execution environment saw hot, until when: their movements queue without reading
+        # the balance first (the queue's writer reads it anyway).
+        self._hot_until_ms: dict[AccountKey, int] = {}
+
+    def _known_hot(self, planner: Planner) -> AccountKey | None:
+        if not planner.batchable:
+            return None
+        now_ms = self._now_ms()
+        return next((key for key in planner.account_keys if self._hot_until_ms.get(key, 0) > now_ms), None)
+
     def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
         """The account whose queue this movement joins at once, because a group commit made it hot."""
         if not planner.batchable:
             return None
         now_ms = epoch_ms(now)
-        return next((key for key in planner.account_keys if accounts[key].hot_until_ms > now_ms), None)
+        hot = next((key for key in planner.account_keys if accounts[key].hot_until_ms > now_ms), None)
+        if hot is not None:
+            self._hot_until_ms[hot] = accounts[hot].hot_until_ms
+        return hot
 
     def _queued(self, command: Command, account: AccountKey) -> tuple[KeyRecord, bool]:
         """Queue the movement on the account and wait in this request for its outcome, committing the
         queue itself whenever the lease is free. Returns the key's record and whether it is a replay."""
         request = canonical_json(self.payload(command))
         key = command.idempotent_key
-        earlier = self._repository.get_key_record(key)
-        if earlier is not None:  # answered before: a replay, never queued again
-            return self._replay(command, request, earlier)
-        place = self._repository.enqueue(account, key, request, self._now_ms())
+        places = [self._repository.enqueue(account, key, request, self._now_ms())]
         deadline = self._monotonic() + self._retry.max_seconds
-        try_lease_at = 0.0  # at once: the first caller of a quiet queue commits it itself
+        pause = POLL_FIRST_SECONDS
         while True:
-            if self._monotonic() >= try_lease_at:
-                lease = self._repository.acquire_lease(account, str(uuid.uuid4()), self._now_ms(), LEASE_MS)
-                if isinstance(lease, Lease):
-                    self._write_queue(lease, place, deadline)
-                    try_lease_at = 0.0
-                else:  # someone else writes: look again when its lease would have run out
-                    try_lease_at = self._monotonic() + max(0, lease.until_ms - self._now_ms()) / 1000
             try:
                 record, view = self._repository.look(account, key)
             except ServiceUnavailable:  # reads throttled for a moment: look again after the pause
-                record, view = None, LeaseView(cursor="", until_ms=self._now_ms() + LEASE_MS)
-            if record is not None:
-                return self._outcome(command, request, record)
-            if place in view.refused:
-                retry_after = max(1, -(-(view.refused[place] - self._now_ms()) // 1000))
+                record, view = None, LeaseView(until_ms=self._now_ms() + LEASE_MS)
+            if record is not None and view.cursor >= places[-1]:  # its record and the queue's note are in
+                return self._outcome(command, request, record, replayed=any(p in view.replayed for p in places))
+            if places[-1] in view.refused:
+                retry_after = max(1, -(-(view.refused[places[-1]] - self._now_ms()) // 1000))
                 raise RateLimited(
                     "Too many movements on this account; retry later with the same idempotency key.",
                     retry_after_seconds=retry_after,
                 )
-            if view.cursor >= place:  # queued behind a cursor that had already passed: queue again
-                place = self._repository.enqueue(account, key, request, self._now_ms())
-            if view.until_ms < self._now_ms():
-                try_lease_at = 0.0
+            if record is None and view.cursor >= places[-1]:  # it arrived behind a passed cursor: again
+                places.append(self._repository.enqueue(account, key, request, self._now_ms()))
+            if view.until_ms < self._now_ms():  # nobody writes: this caller commits the queue itself
+                lease = self._repository.acquire_lease(account, str(uuid.uuid4()), self._now_ms(), LEASE_MS)
+                if isinstance(lease, Lease):
+                    self._write_queue(lease, places[-1], deadline)
+                    continue
             if self._monotonic() > deadline:
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
-            self._sleep(random.uniform(*POLL_SECONDS))
+            self._sleep(random.uniform(pause / 2, pause))
+            pause = min(POLL_MAX_SECONDS, pause * 1.5)
 
-    def _outcome(self, command: Command, request: str, record: KeyRecord) -> tuple[KeyRecord, bool]:
-        """The answer for a movement whose record a group commit wrote while it waited."""
+    def _outcome(self, command: Command, request: str, record: KeyRecord, replayed: bool) -> tuple[KeyRecord, bool]:
+        """The answer for a movement whose record a group commit wrote (or found written) while it waited."""
         if record.request != request:
             raise IdempotencyKeyReused("This idempotency key was already used with a different request.")
         if record.outcome is Outcome.DECLINED:
-            raise InsufficientFunds(self._decline_message(command))
-        return record, False
+            raise InsufficientFunds(self._decline_message(command), replayed=replayed)
+        return record, replayed
 
     def _write_queue(self, lease: Lease, own_place: str, deadline: float) -> None:
         """Commit the account's queue group by group while holding the lease: until this caller's own
         movement is committed and a little longer (others are waiting too), then hand the lease over."""
         own_done_at: float | None = None
+        known: dict[AccountKey, Account] = {}  # balances as this writer's last commit left them
         try:
             while self._monotonic() < deadline:
                 waiting = self._repository.waiting(lease, MAX_GROUP_READ)
                 if not waiting:
                     break
-                lease = self._commit_group(lease, waiting, deadline)
+                lease = self._commit_group(lease, waiting, deadline, known)
                 if own_done_at is None and lease.cursor >= own_place:
                     own_done_at = self._monotonic()
                 if own_done_at is not None and self._monotonic() - own_done_at > LINGER_SECONDS:
@@ -156,15 +169,19 @@ class GroupCommit(Movements):
             pass  # the callers still waiting time out the same way
         self._repository.release_lease(lease)
 
-    def _commit_group(self, lease: Lease, waiting: list[Queued], deadline: float) -> Lease:
-        """Plan and commit one group from the head of the queue; returns the lease as committed."""
+    def _commit_group(
+        self, lease: Lease, waiting: list[Queued], deadline: float, known: dict[AccountKey, Account]
+    ) -> Lease:
+        """Plan and commit one group from the head of the queue; returns the lease as committed. `known`
+        holds the balances this writer's previous group left (read again only when they moved since)."""
         movements = [
             (queued, command, self._movement_plan(command))
             for queued in waiting
             for command in [self._command_of(queued.request)]
         ]
         keys = list(dict.fromkeys(key for _, _, planner in movements for key in planner.account_keys))
-        read = self._accounts(keys)
+        unknown = [key for key in keys if key not in known]
+        read = {**{key: known[key] for key in keys if key in known}, **(self._accounts(unknown) if unknown else {})}
         settled: set[str] = set()  # keys found to have an outcome already: their callers read it
         attempt = 0
         while True:
@@ -174,15 +191,12 @@ class GroupCommit(Movements):
                 lease,
                 cursor=group.cursor,
                 until_ms=now_ms + LEASE_MS,
-                refused={
-                    **{sk: until for sk, until in lease.refused.items() if until > now_ms - REFUSAL_KEPT_MS},
-                    **group.refused,
-                },
+                refused={**_recent(lease.refused, now_ms), **group.refused},
+                replayed={**_recent(lease.replayed, now_ms), **dict.fromkeys(group.replayed, now_ms)},
             )
             writes = [self._group_write(group, key, lease.account, now_ms) for key in group.touched]
             try:
                 self._repository.commit_group(committed, writes, group.entries, group.records, group.legs)
-                return committed
             except GroupCancelled as cancelled:
                 if cancelled.fenced:
                     raise _Fenced() from None
@@ -197,6 +211,15 @@ class GroupCommit(Movements):
                         ) from None
                     self._sleep(self._retry.delay(attempt))
                     read = self._accounts(keys)
+                continue
+            for write in writes:  # as committed: the next group of this writer needs no read
+                known[write.key] = replace(
+                    group.states[write.key],
+                    version=write.account.version + 1,
+                    hot_until_ms=write.hot_until_ms or write.account.hot_until_ms,
+                )
+            self._hot_until_ms[lease.account] = now_ms + HOT_WINDOW_MS
+            return committed
 
     def _plan_group(
         self,
@@ -210,7 +233,8 @@ class GroupCommit(Movements):
         seen: set[str] = set()
         for queued, command, planner in movements:
             if command.idempotent_key in settled or command.idempotent_key in seen:
-                group.cursor = queued.sk  # its outcome exists (or comes with this group): nothing to write
+                group.replayed.append(queued.sk)  # its outcome exists (or comes with this group): a replay
+                group.cursor = queued.sk
                 continue
             accounts = {key: group.states[key] for key in planner.account_keys}
             now = max(timestamp(self._clock()), *(account.updated_at for account in accounts.values()))
@@ -291,3 +315,8 @@ def _after(account: Account, write: AccountWrite) -> Account:
         entry_count=account.entries + (1 if write.entry else 0),
         holds=write.holds if write.holds is not None else account.holds,
     )
+
+
+def _recent(notes: dict[str, int], now_ms: int) -> dict[str, int]:
+    """The notes for callers (queue item -> epoch ms) that are still worth keeping."""
+    return {sk: at for sk, at in notes.items() if at > now_ms - NOTE_KEPT_MS}
