@@ -43,7 +43,9 @@ def ceiling(scenario: str, row: dict[str, Any], commit_ms: float) -> dict[str, A
 
 
 def _throughput_table(results: dict[str, Any], mode: str) -> list[str]:
-    rows = results["throughput"][mode]
+    rows = results["throughput"].get(mode)
+    if not rows:
+        return ["Not measured in this run."]
     by_key = {(row["system"], row["scenario"], row["clients"]): row for row in rows}
     simulated = mode == "simulator"
     lines = [

@@ -49,7 +49,17 @@ def run_scenario(
         "calls_per_movement": sum(part["calls"] for part in parts) / movements,
         "wru_per_movement": sum(part["wru"] for part in parts) / movements,
         "rru_per_movement": sum(part["rru"] for part in parts) / movements,
+        # What the calls were, per movement: where a change of the request path shows first.
+        "calls_by_operation": _per_movement(parts, "by_operation", movements),
+        "failed_by_operation": _per_movement(parts, "failed_by_operation", movements),
     }
+
+
+def _per_movement(parts: list[dict[str, Any]], name: str, movements: int) -> dict[str, float]:
+    total: Counter[str] = Counter()
+    for part in parts:
+        total.update(part[name])
+    return {operation: round(count / movements, 3) for operation, count in sorted(total.items())}
 
 
 def _percentile(sorted_values: list[float], percent: float) -> float:
@@ -90,6 +100,7 @@ def measure_throughput(
                         row["conflicts_per_movement"] = seen / max(1, row["movements"] + row["declined"])
                         row["throttles_per_movement"] = stats.get("throttles", 0) / max(1, row["movements"])
                         row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
+                        row["simulator_counters"] = stats
                     rows.append(row)
                     print(
                         f"{'simulator' if simulator else 'local':9} {scenario:10} {count:3} clients {system:8} "

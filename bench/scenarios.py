@@ -150,6 +150,8 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
         "latencies": latencies,
         "outcomes": dict(outcomes),
         "calls": sum(meter.calls.values()),
+        "by_operation": dict(meter.calls),
+        "failed_by_operation": dict(meter.failed),
         "wru": meter.priced_wru,
         "rru": meter.priced_rru,
     }

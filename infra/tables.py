@@ -47,6 +47,7 @@ WALLET_TABLE = TableSchema(
     sort_key="SK",
     indexes=(BY_TIME_INDEX, BY_MOVEMENT_INDEX, PENDING_HOLDS_INDEX),
     stream_view="NEW_IMAGE",  # movement events are built from new key records (wallet.events)
+    ttl_attribute="expiresAt",  # only a hot account's queue items carry it (wallet.repository.hot)
 )
 IDEMPOTENCY_TABLE = TableSchema(default_name="WalletIdempotency", partition_key="id", ttl_attribute="expiration")
 TABLES = (WALLET_TABLE, IDEMPOTENCY_TABLE)

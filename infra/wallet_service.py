@@ -72,12 +72,26 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
     BALANCE.name: {"wallet": ["dynamodb:GetItem"], "wallet-by-time": ["dynamodb:Query"]},
     BALANCES.name: {"wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem"], "wallet-by-time": ["dynamodb:Query"]},
     HISTORY.name: {"wallet": ["dynamodb:Query"], "wallet-by-time": ["dynamodb:Query"]},
+    # A hot account's queue: a waiting caller reads its outcome and the lease (BatchGetItem), its writer
+    # reads the queue (Query) and the balances of the group's transfers (BatchGetItem).
     TRANSACT.name: {
-        "wallet": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "wallet": [
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
     TRANSFER.name: {  # GetItem: a rate-limited transfer reads its key record, to replay a key already answered
-        "wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "wallet": [
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
         "idempotency": _IDEMPOTENCY_ACTIONS,
     },
     REVERSAL.name: {

@@ -119,7 +119,13 @@ def _logical_id(template, kind, prefix):
         (
             "Transact",
             {
-                "WalletTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+                "WalletTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                },
                 "IdempotencyTable": {
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
@@ -138,7 +144,13 @@ def _logical_id(template, kind, prefix):
         (
             "Transfer",
             {
-                "WalletTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+                "WalletTable": {
+                    "dynamodb:GetItem",
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:Query",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                },
                 "IdempotencyTable": {
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",

@@ -18,6 +18,7 @@ from tests.support import unique
 from wallet.errors import InsufficientFunds
 from wallet.event_bus import JsonLinesPublisher, PublishFailed, read_event_lines
 from wallet.events import DETAIL_TYPES, event_id
+from wallet.models import canonical_json
 from wallet.reconcile import reconcile
 from wallet.repository import WalletRepository
 from wallet.service import WalletService
@@ -304,3 +305,29 @@ def test_republishing_a_window_rebuilds_the_events_the_stream_gave(client, table
         for leg in event["detail"]["entries"]:
             sequences[(leg["userId"], leg["currency"])].append(leg["sequence"])
     assert all(seen == sorted(seen) for seen in sequences.values())  # each account's in ledger order
+
+
+def test_group_committed_movements_yield_one_event_each_in_ledger_order(client, table, service):
+    service.transact("open-erin", "erin", "1.00", "credit")
+    # Every credit, debit and transfer joins the account's queue (the payee's, for a transfer).
+    service._hot_account = lambda planner, _accounts, _now: planner.account_keys[-1] if planner.batchable else None
+    waiting = [(f"g{n:02d}", "credit" if n < 6 else "debit", "1.00") for n in range(11)]
+    waiting.append(("g-declined", "debit", "999.00"))
+    for arrival, (key, kind, amount) in enumerate(waiting, start=1):  # others' movements, already queued
+        request = canonical_json(service.payload(service.transaction_command(key, "erin", amount, kind)))
+        service.repository.enqueue(("erin", "USD"), key, request, arrival)
+    service.transact("g-last", "erin", "1.00", "credit")  # takes the lease and commits the queue with itself
+    with pytest.raises(InsufficientFunds):  # declined inside the group: a record, no event
+        service.transact("g-declined", "erin", "999.00", "debit")
+    service.transfer("g-transfer", "frank", "erin", "2.00")
+    recorder = Recorder()
+
+    StreamConsumer(client, table, recorder).poll_once()
+
+    by_key = Counter(event["detail"]["idempotentKey"] for event in recorder.events)
+    expected = ["open-erin", *(key for key, _, _ in waiting[:-1]), "g-last", "g-transfer"]
+    assert by_key == Counter(expected), "one event per movement, none for a decline, none for queue items"
+    sequences = [
+        leg["sequence"] for event in recorder.events for leg in event["detail"]["entries"] if leg["userId"] == "erin"
+    ]
+    assert sequences == list(range(1, 15))

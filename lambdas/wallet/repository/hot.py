@@ -41,6 +41,11 @@ def queue_pk(account: AccountKey) -> str:
     return f"QUEUE#{account[0]}#{account[1]}"
 
 
+def arrival_ms(queue_sk: str) -> int:
+    """When a queue item arrived (epoch ms), from its sort key."""
+    return int(queue_sk[len(_QUEUE_PREFIX) : len(_QUEUE_PREFIX) + _ARRIVAL_DIGITS])
+
+
 @dataclass(frozen=True)
 class LeaseView:
     """What anyone may read of an account's lease: how far its queue is committed, until when the current
@@ -52,6 +57,7 @@ class LeaseView:
     until_ms: int = 0
     refused: dict[str, int] = field(default_factory=dict)
     replayed: dict[str, int] = field(default_factory=dict)
+    heir: str = ""  # the queue item whose caller the last writer handed the lease to
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,11 @@ class HotQueueStore(MovementStore):
         )
         return sk
 
-    def acquire_lease(self, account: AccountKey, owner: str, now_ms: int, lease_ms: int) -> Lease | LeaseView:
-        """Take the account's lease if it is free or expired, with the next fence number; otherwise return
-        the lease as it stands (so the caller knows when it expires)."""
+    def acquire_lease(
+        self, account: AccountKey, owner: str, now_ms: int, lease_ms: int, place: str = ""
+    ) -> Lease | LeaseView:
+        """Take the account's lease if it is free or expired, or handed to the queue item at `place`, with
+        the next fence number; otherwise return the lease as it stands (so the caller knows when it expires)."""
         try:
             item = self._call(
                 "update_item",
@@ -115,8 +123,8 @@ class HotQueueStore(MovementStore):
                 TableName=self._table,
                 Key=self._lease_key(account),
                 UpdateExpression="SET #owner = :owner, leaseUntilMs = :until, "
-                "fence = if_not_exists(fence, :zero) + :one",
-                ConditionExpression="attribute_not_exists(PK) OR leaseUntilMs < :now",
+                "fence = if_not_exists(fence, :zero) + :one REMOVE heir",
+                ConditionExpression="attribute_not_exists(PK) OR leaseUntilMs < :now OR heir = :place",
                 ExpressionAttributeNames={"#owner": "owner"},
                 ExpressionAttributeValues={
                     ":owner": _s(owner),
@@ -124,6 +132,7 @@ class HotQueueStore(MovementStore):
                     ":zero": _n(0),
                     ":one": _n(1),
                     ":now": _n(now_ms),
+                    ":place": _s(place or "-"),
                 },
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -136,18 +145,27 @@ class HotQueueStore(MovementStore):
                 return LeaseView(until_ms=now_ms + lease_ms)
             raise
         view = _lease_view(item)
-        return Lease(view.cursor, view.until_ms, view.refused, view.replayed, account, owner, int(item["fence"]["N"]))
+        return Lease(
+            view.cursor, view.until_ms, view.refused, view.replayed, "", account, owner, int(item["fence"]["N"])
+        )
 
-    def release_lease(self, lease: Lease) -> None:
-        """Free the lease at once (it would expire anyway); a no-op if it was taken over meanwhile."""
+    def release_lease(self, lease: Lease, heir: str | None = None, heir_until_ms: int = 0) -> None:
+        """Free the lease (it would expire anyway): for anyone, or until heir_until_ms only for the caller
+        of the queue item `heir` (the oldest still waiting, so waiting callers do not all race for it). A
+        no-op if it was taken over meanwhile."""
+        values = {":fence": _n(lease.fence), ":until": _n(heir_until_ms if heir else 0)}
+        update = "SET leaseUntilMs = :until REMOVE heir"
+        if heir:
+            update = "SET leaseUntilMs = :until, heir = :heir"
+            values[":heir"] = _s(heir)
         try:
             self._call(
                 "update_item",
                 TableName=self._table,
                 Key=self._lease_key(lease.account),
-                UpdateExpression="SET leaseUntilMs = :zero",
+                UpdateExpression=update,
                 ConditionExpression="fence = :fence",
-                ExpressionAttributeValues={":zero": _n(0), ":fence": _n(lease.fence)},
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -234,6 +252,7 @@ def _lease_view(item: dict[str, Any]) -> LeaseView:
         until_ms=int(item["leaseUntilMs"]["N"]) if "leaseUntilMs" in item else 0,
         refused={sk: int(value["N"]) for sk, value in item.get("refused", {}).get("M", {}).items()},
         replayed={sk: int(value["N"]) for sk, value in item.get("replayed", {}).get("M", {}).items()},
+        heir=item.get("heir", {}).get("S", ""),
     )
 
 

@@ -35,7 +35,7 @@ from wallet.models import (
     canonical_json,
 )
 from wallet.repository import AccountWrite
-from wallet.repository.hot import GroupCancelled, Lease, LeaseView, Queued
+from wallet.repository.hot import GroupCancelled, Lease, LeaseView, Queued, arrival_ms
 from wallet.service.checks import epoch_ms, timestamp
 from wallet.service.commit import Planner
 from wallet.service.movements import Movements
@@ -44,16 +44,19 @@ from wallet.service.movements import Movements
 HOT_WINDOW_MS = 2000
 # A writer holds the lease this long past its last commit; a writer that died is replaced after it.
 LEASE_MS = 1000
-# After its own movement committed, a writer goes on committing others' this long, then hands over.
+# After its own movement committed, a writer goes on committing others' this long, then hands the lease
+# to the caller of the oldest movement still waiting, who takes it at its next look (or anyone, after
+# HANDOVER_MS).
 LINGER_SECONDS = 0.2
+HANDOVER_MS = 300
 # DynamoDB's limit of actions per TransactWriteItems; the lease item takes one.
 MAX_GROUP_ITEMS = 100
 # Queue items read per group: more than a group of the smallest movements (3 items each) can hold.
 MAX_GROUP_READ = 40
-# How often a waiting caller looks for its outcome (and whether the lease is free): a random pause up to
-# this, growing by half each time up to the maximum (a commit takes some 25 ms on AWS).
-POLL_FIRST_SECONDS = 0.02
-POLL_MAX_SECONDS = 0.1
+# How long a waiting caller pauses between looks for its outcome (and whether the lease is free): about
+# as long as the queue ahead of it took to arrive (it drains at the rate it fills), within these bounds.
+POLL_MIN_SECONDS = 0.03
+POLL_MAX_SECONDS = 0.25
 # Refusals and replays stay noted on the lease item this long, for their callers to read.
 NOTE_KEPT_MS = 10_000
 
@@ -114,13 +117,13 @@ class GroupCommit(Movements):
         key = command.idempotent_key
         places = [self._repository.enqueue(account, key, request, self._now_ms())]
         deadline = self._monotonic() + self._retry.max_seconds
-        pause = POLL_FIRST_SECONDS
         while True:
             try:
                 record, view = self._repository.look(account, key)
             except ServiceUnavailable:  # reads throttled for a moment: look again after the pause
                 record, view = None, LeaseView(until_ms=self._now_ms() + LEASE_MS)
             if record is not None and view.cursor >= places[-1]:  # its record and the queue's note are in
+                self._hot_until_ms[account] = self._now_ms() + HOT_WINDOW_MS  # still hot: the next one queues
                 return self._outcome(command, request, record, replayed=any(p in view.replayed for p in places))
             if places[-1] in view.refused:
                 retry_after = max(1, -(-(view.refused[places[-1]] - self._now_ms()) // 1000))
@@ -130,15 +133,16 @@ class GroupCommit(Movements):
                 )
             if record is None and view.cursor >= places[-1]:  # it arrived behind a passed cursor: again
                 places.append(self._repository.enqueue(account, key, request, self._now_ms()))
-            if view.until_ms < self._now_ms():  # nobody writes: this caller commits the queue itself
-                lease = self._repository.acquire_lease(account, str(uuid.uuid4()), self._now_ms(), LEASE_MS)
+            # Nobody writes, or the last writer handed the lease to this caller: it commits the queue itself.
+            if view.until_ms < self._now_ms() or view.heir == places[-1]:
+                lease = self._repository.acquire_lease(account, str(uuid.uuid4()), self._now_ms(), LEASE_MS, places[-1])
                 if isinstance(lease, Lease):
                     self._write_queue(lease, places[-1], deadline)
                     continue
             if self._monotonic() > deadline:
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
-            self._sleep(random.uniform(pause / 2, pause))
-            pause = min(POLL_MAX_SECONDS, pause * 1.5)
+            ahead_ms = arrival_ms(places[-1]) - arrival_ms(view.cursor) if view.cursor else 0
+            self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, ahead_ms / 1000)))
 
     def _outcome(self, command: Command, request: str, record: KeyRecord, replayed: bool) -> tuple[KeyRecord, bool]:
         """The answer for a movement whose record a group commit wrote (or found written) while it waited."""
@@ -153,6 +157,7 @@ class GroupCommit(Movements):
         movement is committed and a little longer (others are waiting too), then hand the lease over."""
         own_done_at: float | None = None
         known: dict[AccountKey, Account] = {}  # balances as this writer's last commit left them
+        heir = None
         try:
             while self._monotonic() < deadline:
                 waiting = self._repository.waiting(lease, MAX_GROUP_READ)
@@ -162,12 +167,13 @@ class GroupCommit(Movements):
                 if own_done_at is None and lease.cursor >= own_place:
                     own_done_at = self._monotonic()
                 if own_done_at is not None and self._monotonic() - own_done_at > LINGER_SECONDS:
+                    heir = next((queued.sk for queued in waiting if queued.sk > lease.cursor), None)
                     break
         except _Fenced:
             return  # the lease is someone else's now
         except ServiceUnavailable:
             pass  # the callers still waiting time out the same way
-        self._repository.release_lease(lease)
+        self._repository.release_lease(lease, heir, self._now_ms() + HANDOVER_MS)
 
     def _commit_group(
         self, lease: Lease, waiting: list[Queued], deadline: float, known: dict[AccountKey, Account]
