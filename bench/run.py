@@ -35,7 +35,7 @@ from bench.report import (
     update_readme,
 )
 from bench.runner import (
-    measure_batched_hot_account,
+    measure_group_writer,
     measure_local_server,
     measure_throughput,
 )
@@ -70,7 +70,7 @@ def main() -> None:
     from local.contention import ContentionSimulator
 
     dynamodb = DynamoDBLocal(port=free_port()).start()
-    simulator, batched = None, []
+    simulator, writer = None, {}
     try:
         environment = {
             **local_aws_environment(dynamodb.endpoint),
@@ -99,7 +99,10 @@ def main() -> None:
                 simulated, scenarios, clients, args.duration, simulator, hot_duration=args.hot_duration
             )
             if not args.throughput_only:
-                batched = measure_batched_hot_account(simulator.endpoint, args.duration)
+                writer = {
+                    "local": measure_group_writer(dynamodb.endpoint),
+                    "simulator": measure_group_writer(simulator.endpoint),
+                }
         if not args.throughput_only:
             print("measuring cost per request, cold start and package size...", flush=True)
         results = {
@@ -112,7 +115,7 @@ def main() -> None:
             "simulator_latency_ms": args.latency_ms,
             "throughput": throughput,
             "local_server": local_server,
-            "batched_hot_account": batched,
+            "group_writer": writer,
         }
         if not args.throughput_only:
             results.update(cost=measure_costs(), cold_start=measure_cold_start(), package=measure_package())

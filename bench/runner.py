@@ -111,52 +111,49 @@ def measure_throughput(
     return rows
 
 
-def measure_batched_hot_account(endpoint: str, duration: float, batch_sizes: tuple[int, ...] = (1, 10, 50, 99)) -> list:
-    """A design not shipped: one writer per hot account committing several waiting movements per transaction
-    (k ledger entries + the balance update, up to DynamoDB's 100 items). Measures, through the simulator,
-    how many movements one item then takes per second: the serial commit bound times k."""
+def measure_group_writer(endpoint: str, movements: int = 300) -> dict[str, Any]:
+    """The group commit's writer alone: `movements` credits already queued on one hot account, committed by
+    one caller that takes the lease, group after group. What bounds the hot rows from the writer's side:
+    no client competes for the CPU here."""
     import boto3
 
+    from bench.meter import CapacityMeter
+    from wallet.models import canonical_json
+    from wallet.repository import WalletRepository
+    from wallet.service import WalletService
+    from wallet.settings import get_settings
+
     client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint)
-    rows = []
-    for size in batch_sizes:
-        commits, throttled, began = 0, 0, time.perf_counter()
-        while time.perf_counter() - began < duration:
-            pk = {"S": "BATCH#hot"}
-            entries = [
-                {"Put": {"TableName": TABLE, "Item": {"PK": pk, "SK": {"S": f"LEDGER#{uuid.uuid4()}"}}}}
-                for _ in range(size)
-            ]
-            balance = {
-                "Update": {
-                    "TableName": TABLE,
-                    "Key": {"PK": pk, "SK": {"S": "BALANCE"}},
-                    "UpdateExpression": "ADD balanceMinor :amount, version :one",
-                    "ExpressionAttributeValues": {":amount": {"N": str(size)}, ":one": {"N": "1"}},
-                }
-            }
-            try:
-                client.transact_write_items(TransactItems=[*entries, balance])
-                commits += 1
-            except client.exceptions.TransactionCanceledException:
-                # The account's partition (its balance and its entries) is past 1,000 WCU in this second.
-                throttled += 1
-                time.sleep(0.05)
-        elapsed = time.perf_counter() - began
-        rows.append(
-            {
-                "batch": size,
-                "commits_per_s": commits / elapsed,
-                "movements_per_s": commits * size / elapsed,
-                "throttled": throttled,
-            }
+    service = WalletService(WalletRepository(client, TABLE), get_settings())
+    user = f"bench-writer-{uuid.uuid4().hex[:8]}"
+    service.transact(f"{user}-open", user, "1.00", "credit")
+    service._hot_account = lambda planner, _accounts, _now: (  # type: ignore[method-assign,assignment]
+        planner.account_keys[-1] if planner.batchable else None
+    )
+    for number in range(movements):
+        command = service.transaction_command(f"{user}-{number}", user, "0.01", "credit")
+        service.repository.enqueue(
+            (user, "USD"), command.idempotent_key, canonical_json(service.payload(command)), number + 1
         )
-        print(
-            f"batched hot account: {size:3} per commit {commits / elapsed:6.1f} commits/s "
-            f"{commits * size / elapsed:7.0f} movements/s, {throttled} throttled",
-            flush=True,
-        )
-    return rows
+    meter = CapacityMeter(client)
+    began = time.perf_counter()
+    service.transact(f"{user}-last", user, "0.01", "credit")  # queued last: its caller commits them all
+    elapsed = time.perf_counter() - began
+    groups = meter.calls["TransactWriteItems"]
+    row = {
+        "movements": movements + 1,
+        "movements_per_s": (movements + 1) / elapsed,
+        "groups": groups,
+        "movements_per_group": (movements + 1) / max(1, groups),
+        "group_ms": elapsed * 1000 / max(1, groups),
+        "wru_per_movement": meter.priced_wru / (movements + 1),
+    }
+    print(
+        f"group writer alone: {row['movements_per_s']:.0f} movements/s, {row['movements_per_group']:.1f} per group, "
+        f"{row['group_ms']:.0f} ms per group",
+        flush=True,
+    )
+    return row
 
 
 def measure_local_server(environment: dict[str, str], clients: int, duration: float) -> dict[str, Any]:

@@ -34,7 +34,8 @@ def test_tables_are_on_demand_encrypted_with_pitr_deletion_protection_and_retain
         assert all(attribute["AttributeType"] == "S" for attribute in props["AttributeDefinitions"])
     wallet = schemas[(("PK", "HASH"), ("SK", "RANGE"))]
     idempotency = schemas[(("id", "HASH"),)]
-    assert "TimeToLiveSpecification" not in wallet
+    # Only a hot account's queue items carry the attribute: ledger items never expire.
+    assert wallet["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
     assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 

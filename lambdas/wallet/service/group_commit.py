@@ -95,10 +95,11 @@ class GroupCommit(Movements):
         self._hot_until_ms: dict[AccountKey, int] = {}
 
     def _known_hot(self, planner: Planner) -> AccountKey | None:
-        if not planner.batchable:
+        hinted = [key for key in planner.account_keys if key in self._hot_until_ms] if planner.batchable else []
+        if not hinted:
             return None
         now_ms = self._now_ms()
-        return next((key for key in planner.account_keys if self._hot_until_ms.get(key, 0) > now_ms), None)
+        return next((key for key in hinted if self._hot_until_ms[key] > now_ms), None)
 
     def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
         """The account whose queue this movement joins at once, because a group commit made it hot."""
