@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from handlers import transact, transfer
+from tests.faults import cancelled_by_conflict, inject, throttled
 from tests.integration.test_ledger_concurrency import assert_accounts_chain
 from tests.support import (
     invoke,
@@ -235,6 +236,29 @@ def test_a_writer_whose_lease_expired_is_fenced_out(store):
     assert cancelled.value.fenced
     lease = next(item for item in store.items_for(queue_pk(account)) if item["SK"]["S"] == "LEASE")
     assert lease["cursor"]["S"] != "Q#~", "the fenced commit changed nothing"
+    store.assert_books_balance()
+
+
+def test_conflicts_and_throttles_on_the_group_path_are_retried_to_one_outcome_each(client, store):
+    service, user = new_service(), unique("faults")
+    opened(service, user)
+    make_hot(store, user)
+    waiting = [unique("w") for _ in range(3)]
+    for key in waiting:
+        queue(service, service.transaction_command(key, user, "1.00", "credit"))
+
+    with (
+        inject(client, "TransactWriteItems", cancelled_by_conflict, times=3) as conflicts,
+        inject(client, "Query", throttled, times=2) as throttled_queue,
+        inject(client, "BatchGetItem", throttled, times=2) as throttled_looks,
+    ):
+        result = service.transact(unique("own"), user, "1.00", "credit")
+
+    assert conflicts.injected == 3 and throttled_queue.injected == 2 and throttled_looks.injected == 2
+    assert result.entry.balance_after == Decimal("104.01")
+    assert all(store.key_record(key)["outcome"]["S"] == "APPLIED" for key in waiting)
+    assert len(store.ledger(user)) == 5
+    assert_accounts_chain(store, [user])
     store.assert_books_balance()
 
 
