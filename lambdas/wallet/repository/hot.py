@@ -22,14 +22,12 @@ from wallet.models import Account, AccountKey, KeyRecord, LedgerEntry, SystemEnt
 from wallet.repository.items import (
     _n,
     _s,
-    _system_entry_item,
     account_from_item,
-    entry_item,
     key_pk,
     key_record_from_item,
 )
-from wallet.repository.movements import AccountWrite, MovementStore
-from wallet.repository.table import _RETRYABLE_CODES, _request_token
+from wallet.repository.movements import AccountWrite, MovementStore, Tagged
+from wallet.repository.table import _RETRYABLE_CODES
 
 QUEUE_TTL_SECONDS = 24 * 3600  # a queue item outlives any wait for it by far; TTL deletes it for free
 LEASE_SK = "LEASE"
@@ -212,18 +210,11 @@ class HotQueueStore(MovementStore):
         """One transaction for a group of queued movements: the lease item (fenced; the new cursor, expiry
         and refusals), each balance touched once (its final state, under the version read), every ledger
         entry, key record and system leg. Raises GroupCancelled."""
-        tagged: list[tuple[str, Any, dict[str, Any]]] = [("lease", None, {"Update": self._lease_commit(lease)})]
-        tagged += [("balance", write, {"Update": self._balance_update(write)}) for write in writes]
-        tagged += [("entry", entry, {"Put": self._put_new(entry_item(entry))}) for entry in entries]
-        tagged += [("key", record, {"Put": self._put_key_record(record)}) for record in key_records]
-        tagged += [("leg", None, {"Put": self._put_new(_system_entry_item(leg))}) for leg in legs]
-        items = [item for _, _, item in tagged]
-        try:
-            self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            raise _group_cancellation(error, tagged) from error
+        tagged: Tagged = [("lease", None, {"Update": self._lease_commit(lease)})]
+        tagged += self._movement_actions(key_records, writes, entries, legs)
+        cancelled = self._transact(tagged)
+        if cancelled is not None:
+            raise _group_cancellation(cancelled, tagged) from cancelled
 
     def _lease_commit(self, lease: Lease) -> dict[str, Any]:
         return {
@@ -260,7 +251,7 @@ def _notes(notes: dict[str, int]) -> dict[str, Any]:
     return {"M": {sk: _n(at) for sk, at in notes.items()}}
 
 
-def _group_cancellation(error: ClientError, tagged: list[tuple[str, Any, dict[str, Any]]]) -> GroupCancelled:
+def _group_cancellation(error: ClientError, tagged: Tagged) -> GroupCancelled:
     reasons = error.response.get("CancellationReasons", [])
     used: dict[str, KeyRecord] = {}
     stale: dict[AccountKey, Account | None] = {}

@@ -44,6 +44,9 @@ from wallet.repository.table import (
     _request_token,
 )
 
+# TransactWriteItems actions, each with what it is ("key", "balance", ...) and the object it writes.
+Tagged = list[tuple[str, Any, dict[str, Any]]]
+
 
 class KeyAlreadyUsed(Exception):
     def __init__(self, record: KeyRecord):
@@ -225,10 +228,8 @@ class MovementStore(TableAccess):
         if the hold ended or expired meanwhile, WriteContention if DynamoDB cancelled the transaction for
         a transient reason.
         """
-        tagged: list[tuple[str, Any, dict[str, Any]]] = [("key", None, {"Put": self._put_key_record(key_record)})]
-        tagged += [("balance", write, {"Update": self._balance_update(write)}) for write in writes]
-        tagged += [("entry", write, {"Put": self._put_new(entry_item(write.entry))}) for write in writes if write.entry]
-        tagged += [("leg", None, {"Put": self._put_new(_system_entry_item(leg))}) for leg in system_entries]
+        entries = [write.entry for write in writes if write.entry]
+        tagged = self._movement_actions([key_record], writes, entries, system_entries)
         if budget is not None:
             tagged.append(("budget", None, {"Update": self._budget_update(budget)}))
         if new_hold is not None:
@@ -236,15 +237,37 @@ class MovementStore(TableAccess):
         if hold_ending is not None:
             tagged.append(("hold", None, {"Update": self._hold_ending_update(hold_ending)}))
         tagged += [("extra", None, item) for item in extra]
+        cancelled = self._transact(tagged)
+        if cancelled is not None:
+            self._raise_cancellation(cancelled, tagged)
+
+    def _movement_actions(
+        self,
+        key_records: Sequence[KeyRecord],
+        writes: Sequence[AccountWrite],
+        entries: Sequence[LedgerEntry],
+        legs: Sequence[SystemEntry],
+    ) -> Tagged:
+        """The actions every movement transaction holds, each tagged with what it is and its subject (to
+        read a cancellation's reasons, which come in the same order)."""
+        tagged: Tagged = [("key", record, {"Put": self._put_key_record(record)}) for record in key_records]
+        tagged += [("balance", write, {"Update": self._balance_update(write)}) for write in writes]
+        tagged += [("entry", entry, {"Put": self._put_new(entry_item(entry))}) for entry in entries]
+        tagged += [("leg", None, {"Put": self._put_new(_system_entry_item(leg))}) for leg in legs]
+        return tagged
+
+    def _transact(self, tagged: Tagged) -> ClientError | None:
+        """Sends the actions as one transaction: None once committed, or DynamoDB's cancellation."""
         items = [item for _, _, item in tagged]
         try:
             self._call("transact_write_items", TransactItems=items, ClientRequestToken=_request_token(items))
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            self._raise_cancellation(error, tagged)
+            return error
+        return None
 
-    def _raise_cancellation(self, error: ClientError, tagged: list[tuple[str, Any, dict[str, Any]]]) -> None:
+    def _raise_cancellation(self, error: ClientError, tagged: Tagged) -> None:
         reasons = error.response.get("CancellationReasons", [])
         failed = [
             (tag, subject, reason)
@@ -269,7 +292,7 @@ class MovementStore(TableAccess):
             if tag == "balance":
                 stale[write.key] = account_from_item(reason["Item"]) if reason.get("Item") else None
             elif tag == "entry":
-                stale.setdefault(write.key, None)  # only the ledger row clashed: read the balance anew
+                stale.setdefault((write.user_id, write.currency), None)  # only the ledger row clashed: read again
         if stale:
             raise StaleAccount(stale) from error
         raise error
