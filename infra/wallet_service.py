@@ -68,32 +68,22 @@ RECONCILE_MEMORY_MB = 3008
 # Least privilege: the exact DynamoDB actions each function's code performs, per table. A
 # TransactWriteItems needs the action of each item it holds (PutItem, UpdateItem).
 _IDEMPOTENCY_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+# Credits, debits and transfers: BatchGetItem reads a transfer's two balances, and a waiting caller's key
+# record with its hot account's lease; Query reads the queue (its writer); GetItem the key record of a
+# rate-limited movement (to replay a key already answered).
+_MOVEMENT_WALLET_ACTIONS = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+]
 _ACCESS: dict[str, dict[str, list[str]]] = {
     BALANCE.name: {"wallet": ["dynamodb:GetItem"], "wallet-by-time": ["dynamodb:Query"]},
     BALANCES.name: {"wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem"], "wallet-by-time": ["dynamodb:Query"]},
     HISTORY.name: {"wallet": ["dynamodb:Query"], "wallet-by-time": ["dynamodb:Query"]},
-    # A hot account's queue: a waiting caller reads its outcome and the lease (BatchGetItem), its writer
-    # reads the queue (Query) and the balances of the group's transfers (BatchGetItem).
-    TRANSACT.name: {
-        "wallet": [
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:Query",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-        ],
-        "idempotency": _IDEMPOTENCY_ACTIONS,
-    },
-    TRANSFER.name: {  # GetItem: a rate-limited transfer reads its key record, to replay a key already answered
-        "wallet": [
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:Query",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-        ],
-        "idempotency": _IDEMPOTENCY_ACTIONS,
-    },
+    TRANSACT.name: {"wallet": _MOVEMENT_WALLET_ACTIONS, "idempotency": _IDEMPOTENCY_ACTIONS},
+    TRANSFER.name: {"wallet": _MOVEMENT_WALLET_ACTIONS, "idempotency": _IDEMPOTENCY_ACTIONS},
     REVERSAL.name: {
         "wallet": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         "wallet-by-movement": ["dynamodb:Query"],

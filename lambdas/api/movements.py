@@ -30,7 +30,7 @@ from api.movement_schemas import HoldResponse, ReversalResponse, TransactionResp
 from api.observability import metrics
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest
-from wallet.models import HoldResult, ReversalResult, TransferResult
+from wallet.models import HoldResult, ReversalResult, TransferCommand, TransferResult
 from wallet.service import AlsoWrite, MovementResult
 from wallet.settings import get_settings
 
@@ -115,16 +115,10 @@ def _execute(payload: dict[str, Any], also_write: AlsoWrite) -> MovementResult:
     if operation == "reversal":
         reversal = service.reversal_command(key, payload["transactionId"], payload["amount"], payload["description"])
         return service.execute_reversal(reversal, also_write)
-    options = {name: payload[name] for name in ("currency", "description", "metadata")}
-    if operation == "transfer":
-        transfer = service.transfer_command(
-            key, payload["fromUserId"], payload["toUserId"], payload["amount"], **options
-        )
-        return service.execute_transfer(transfer, also_write)
-    transaction = service.transaction_command(
-        key, payload["userId"], payload["amount"], payload["type"], counterparty=payload["counterparty"], **options
-    )
-    return service.execute_transaction(transaction, also_write)
+    movement = service.movement_command(payload)
+    if isinstance(movement, TransferCommand):
+        return service.execute_transfer(movement, also_write)
+    return service.execute_transaction(movement, also_write)
 
 
 class ResponseCache(DynamoDBPersistenceLayer):

@@ -258,7 +258,7 @@ class MovementCommitter:
                 contended = contention.accounts
             # Lost twice in a row, or to a transaction in flight: the account is contended. A movement that
             # can join a group commit queues there rather than race again.
-            if planner.batchable and contended and self._group_commit_enabled:
+            if planner.batchable and contended:
                 return self._queued(command, contended[0])
             # Lost twice in a row, or DynamoDB pushed back: wait (full jitter), then read again. An attempt
             # with state that went stale while waiting would fail anyway, and while in flight it would hold
@@ -274,7 +274,6 @@ class MovementCommitter:
 
     # Group commit (group_commit.py) overrides these: which account's queue a movement joins at once
     # (known hot before reading, or hot as read), and how a queued movement is committed and answered.
-    _group_commit_enabled = False
 
     def _known_hot(self, planner: Planner) -> AccountKey | None:
         return None

@@ -86,8 +86,6 @@ class _Group:
 
 
 class GroupCommit(Movements):
-    _group_commit_enabled = True
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Accounts this execution environment saw hot, until when: their movements queue without reading
@@ -185,7 +183,7 @@ class GroupCommit(Movements):
         movements = [
             (queued, command, self._movement_plan(command))
             for queued in waiting
-            for command in [self._command_of(queued.request)]
+            for command in [self.movement_command(json.loads(queued.request))]
         ]
         keys = list(dict.fromkeys(key for _, _, planner in movements for key in planner.account_keys))
         unknown = [key for key in keys if key not in known]
@@ -253,7 +251,7 @@ class GroupCommit(Movements):
                 group.cursor = queued.sk
                 continue
             plan = planner.plan(accounts, str(uuid.uuid4()), now)
-            request = canonical_json(self.payload(command))
+            request = queued.request  # the command's canonical request, as its caller queued it
             if plan is None:
                 if not group.fits(1):
                     break
@@ -290,23 +288,6 @@ class GroupCommit(Movements):
             rate_tat_us=group.rates.get(key),
             entry_count=final.entries,
             hot_until_ms=now_ms + HOT_WINDOW_MS if key == hot else None,
-        )
-
-    def _command_of(self, request: str) -> TransactionCommand | TransferCommand:
-        """The command a queued request stands for (it was validated before it was queued)."""
-        payload = json.loads(request)
-        options = {name: payload[name] for name in ("currency", "description", "metadata")}
-        if payload["operation"] == "transfer":
-            return self.transfer_command(
-                payload["idempotentKey"], payload["fromUserId"], payload["toUserId"], payload["amount"], **options
-            )
-        return self.transaction_command(
-            payload["idempotentKey"],
-            payload["userId"],
-            payload["amount"],
-            payload["type"],
-            counterparty=payload["counterparty"],
-            **options,
         )
 
     def _now_ms(self) -> int:

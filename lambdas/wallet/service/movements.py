@@ -43,6 +43,16 @@ from wallet.settings import DEFAULT_CURRENCY, REVENUE, TREASURY
 
 
 class Movements(MovementCommitter):
+    def movement_command(self, payload: dict[str, Any]) -> TransactionCommand | TransferCommand:
+        """A credit, debit or transfer from its request payload (the route's body, or a queued request)."""
+        options = {name: payload[name] for name in ("currency", "description", "metadata")}
+        key, amount = payload["idempotentKey"], payload["amount"]
+        if payload["operation"] == "transfer":
+            return self.transfer_command(key, payload["fromUserId"], payload["toUserId"], amount, **options)
+        return self.transaction_command(
+            key, payload["userId"], amount, payload["type"], counterparty=payload["counterparty"], **options
+        )
+
     def transaction_command(
         self,
         idempotent_key: str,
