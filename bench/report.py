@@ -59,8 +59,10 @@ def _throughput_table(results: dict[str, Any], mode: str) -> list[str]:
         "| scenario | clients | baseline tx/s | service tx/s | service / baseline | service p50 / p95 / p99 ms "
         "| client-visible errors | "
         + ("conflicts + throttles retried per movement | system-item conflicts | " if simulated else "")
-        + "calls / WRU per movement | DynamoDB ceiling on AWS |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- | " + ("---: | ---: | " if simulated else "") + "--- | --- |",
+        + "calls / WRU per movement | CPU ms per movement, baseline → service | DynamoDB ceiling on AWS |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | "
+        + ("---: | ---: | " if simulated else "")
+        + "--- | --- | --- |",
     ]
     for scenario in results["scenarios"]:
         for clients in results["clients"]:
@@ -80,9 +82,37 @@ def _throughput_table(results: dict[str, Any], mode: str) -> list[str]:
                 f"| {SCENARIOS[scenario]} | {clients} | {base['tps']:.0f} | {service['tps']:.0f} | {ratio:.0%} | "
                 f"{service['p50_ms']:.0f} / {service['p95_ms']:.0f} / {service['p99_ms']:.0f} | {errors} | "
                 f"{contention}{service['calls_per_movement']:.1f} / {service['wru_per_movement']:.1f} | "
-                f"{limit['tps']:,.0f} tx/s ({limit['bound']}) |"
+                f"{_cpu(base)} → {_cpu(service)} | {limit['tps']:,.0f} tx/s ({limit['bound']}) |"
             )
     return lines
+
+
+def _cpu(row: dict[str, Any]) -> str:
+    """The CPU a movement took on this machine: its client's + DynamoDB Local's (+ the simulator's)."""
+    cpu = row.get("cpu_ms_per_movement")
+    if not cpu:
+        return "not measured"
+    parts = [cpu["clients"], cpu["dynamodb_local"]] + ([cpu["simulator"]] if cpu["simulator"] >= 0.05 else [])
+    return " + ".join(f"{part:.1f}" for part in parts)
+
+
+def cpu_bound(results: dict[str, Any], mode: str, scenario: str = "spread") -> str:
+    """What the CPU figures say about a scenario's ratio to the baseline at the most clients: when the
+    cores are the bound, tx/s goes as 1 / CPU per movement, and the service's DynamoDB Local share alone
+    caps it however little the client spends."""
+    rows = results["throughput"].get(mode) or []
+    clients = max(results["clients"])
+    by_system = {row["system"]: row for row in rows if (row["scenario"], row["clients"]) == (scenario, clients)}
+    if set(by_system) != {"baseline", "service"} or "cpu_ms_per_movement" not in by_system["service"]:
+        return ""
+    base, service = (sum(by_system[name]["cpu_ms_per_movement"].values()) for name in ("baseline", "service"))
+    server_side = by_system["service"]["cpu_ms_per_movement"]["dynamodb_local"]
+    return (
+        f"{mode}: {SCENARIOS[scenario]} at {clients} clients take {base:.1f} ms of CPU per movement bare and "
+        f"{service:.1f} ms through the service ({base / service:.0%}); DynamoDB Local's part of the service's "
+        f"alone is {server_side:.1f} ms, so no client-side saving takes that row past {base / server_side:.0%} "
+        "on this machine"
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -108,6 +138,14 @@ def markdown(results: dict[str, Any]) -> str:
         f"{AWS_COMMIT_MS:g} ms per TransactWriteItems from Lambda) times the movements each group commit carries "
         "(measured here), whichever is lower.",
     ]
+    bounds = [text for text in (cpu_bound(results, mode) for mode in ("local", "simulator")) if text]
+    if bounds:
+        lines += [
+            "",
+            "CPU per movement is measured over each row (every client process, DynamoDB Local's JVM with all its "
+            "threads, and the simulator's threads in the bench's own process) and divided by the movements: on 2 "
+            "cores every part competes for the same CPU, so these figures bound the rows. " + "; ".join(bounds) + ".",
+        ]
     writer = results.get("group_writer") or {}
     if writer:
         alone = "; ".join(

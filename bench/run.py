@@ -87,7 +87,12 @@ def main() -> None:
         throughput: dict[str, list[dict[str, Any]]] = {}
         if "local" in modes:
             throughput["local"] = measure_throughput(
-                environment, scenarios, clients, args.duration, hot_duration=args.hot_duration
+                environment,
+                scenarios,
+                clients,
+                args.duration,
+                hot_duration=args.hot_duration,
+                dynamodb_pid=dynamodb.pid,
             )
         local_server = (
             None if args.throughput_only else measure_local_server(environment, args.server_clients, args.duration)
@@ -96,7 +101,13 @@ def main() -> None:
             simulator = ContentionSimulator(dynamodb.endpoint, free_port(), latency_ms=args.latency_ms).start()
             simulated = {**environment, **local_aws_environment(simulator.endpoint)}
             throughput["simulator"] = measure_throughput(
-                simulated, scenarios, clients, args.duration, simulator, hot_duration=args.hot_duration
+                simulated,
+                scenarios,
+                clients,
+                args.duration,
+                simulator,
+                hot_duration=args.hot_duration,
+                dynamodb_pid=dynamodb.pid,
             )
             if not args.throughput_only:
                 writer = {

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from bench.scenarios import (
@@ -22,11 +23,19 @@ from local.dynamodb_local import free_port
 
 
 def run_scenario(
-    pool: ProcessPoolExecutor, system: str, scenario: str, clients: int, duration: float
+    pool: ProcessPoolExecutor,
+    system: str,
+    scenario: str,
+    clients: int,
+    duration: float,
+    dynamodb_pid: int | None = None,
 ) -> dict[str, Any]:
     start_at = time.time() + 1.0
     futures = [pool.submit(_client_loop, system, scenario, start_at, duration, seed) for seed in range(clients)]
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu_began = _cpu_seconds(dynamodb_pid), time.process_time()  # this process runs the simulator's threads
     parts = [future.result() for future in futures]
+    dynamodb_cpu, simulator_cpu = _cpu_seconds(dynamodb_pid) - cpu_began[0], time.process_time() - cpu_began[1]
     latencies = sorted(value for part in parts for value in part["latencies"])
     outcomes: Counter[str] = Counter()
     for part in parts:
@@ -52,7 +61,21 @@ def run_scenario(
         # What the calls were, per movement: where a change of the request path shows first.
         "calls_by_operation": _per_movement(parts, "by_operation", movements),
         "failed_by_operation": _per_movement(parts, "failed_by_operation", movements),
+        # Where this machine's 2 cores went, per movement: what bounds a row when every part shares them.
+        "cpu_ms_per_movement": {
+            "clients": sum(part["cpu_s"] for part in parts) * 1000 / movements,
+            "dynamodb_local": dynamodb_cpu * 1000 / movements,
+            "simulator": simulator_cpu * 1000 / movements,
+        },
     }
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU a process has used so far (Linux /proc; every thread of it, the JVM's included)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _per_movement(parts: list[dict[str, Any]], name: str, movements: int) -> dict[str, float]:
@@ -76,6 +99,7 @@ def measure_throughput(
     duration: float,
     simulator: Any = None,
     hot_duration: float | None = None,
+    dynamodb_pid: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every scenario at every client count, baseline then service, with as many processes as clients.
     One hot account runs hot_duration seconds: its tail grows with the run (a movement that keeps losing
@@ -93,7 +117,7 @@ def measure_throughput(
                     if simulator:
                         simulator.state.reset()
                     seconds = hot_duration if hot_duration and scenario.startswith("hot") else duration
-                    row = run_scenario(pool, system, scenario, count, seconds)
+                    row = run_scenario(pool, system, scenario, count, seconds, dynamodb_pid)
                     if simulator:
                         stats = simulator.state.snapshot()
                         seen = stats.get("transaction_conflicts", 0) + stats.get("single_write_conflicts", 0)
@@ -105,7 +129,8 @@ def measure_throughput(
                     print(
                         f"{'simulator' if simulator else 'local':9} {scenario:10} {count:3} clients {system:8} "
                         f"{row['tps']:7.1f} tx/s  p50 {row['p50_ms']:6.1f}  p99 {row['p99_ms']:7.1f} ms  "
-                        f"errors {row['errors'] or 0}  conflicts/mvt {row.get('conflicts_per_movement', 0):.2f}",
+                        f"errors {row['errors'] or 0}  conflicts/mvt {row.get('conflicts_per_movement', 0):.2f}  "
+                        f"cpu ms/mvt {sum(row['cpu_ms_per_movement'].values()):.1f}",
                         flush=True,
                     )
     return rows

@@ -137,6 +137,7 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
     meter: CapacityMeter = _worker["meter"]
     time.sleep(max(0.0, start_at - time.time()))
     meter.reset()
+    cpu_began = time.process_time()
     deadline = start_at + duration
     while time.time() < deadline:
         began = time.perf_counter()
@@ -147,6 +148,7 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
         latencies.append(time.perf_counter() - began)
     return {
         "finished_at": time.time(),
+        "cpu_s": time.process_time() - cpu_began,
         "latencies": latencies,
         "outcomes": dict(outcomes),
         "calls": sum(meter.calls.values()),

@@ -34,6 +34,10 @@ class DynamoDBLocal:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process it logs
 
     @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
