@@ -133,6 +133,76 @@ def test_a_quiet_account_keeps_the_direct_path(store):
     assert "hotUntilMs" not in balance_item(store, user)
 
 
+def overtaken_by(commits: int, service: WalletService, user: str) -> list[str]:
+    """The service's next read of the user's balance goes stale at once: `commits` other movements commit
+    between it and the write. Returns the names of the repository calls the service makes after that."""
+    other, read = new_service(), service._accounts
+    calls: list[str] = []
+
+    def stale_read(keys):
+        accounts = read(keys)
+        if not calls:
+            for _ in range(commits):
+                other.transact(unique("other"), user, "1.00", "credit")
+            for name in ("commit", "enqueue", "commit_group"):
+                method = getattr(service._repository, name)
+                setattr(service._repository, name, lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k))
+            calls.append("read")
+        return accounts
+
+    service._accounts = stale_read  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_movement_overtaken_by_a_crowd_queues_at_once(store):
+    service, user = new_service(), unique("crowd")
+    opened(service, user)
+    calls = overtaken_by(2, service, user)  # two commits landed between its read and its write
+
+    result = service.transact(unique("k"), user, "1.00", "credit")
+
+    assert calls[:3] == ["read", "commit", "enqueue"], "one lost race, then the queue: no second race"
+    assert "commit_group" in calls and calls.count("commit") == 1
+    assert result.entry.balance_after == Decimal("103.01")
+    assert_accounts_chain(store, [user])
+    store.assert_books_balance()
+
+
+def test_a_movement_that_lost_to_one_other_retries_directly(store):
+    service, user = new_service(), unique("pair")
+    opened(service, user)
+    calls = overtaken_by(1, service, user)  # a race between two callers
+
+    result = service.transact(unique("k"), user, "1.00", "credit")
+
+    assert calls == ["read", "commit", "commit"], "retried at once with the state that came back"
+    assert result.entry.balance_after == Decimal("102.01")
+    assert store.items_for(queue_pk((user, "USD"))) == []
+    assert_accounts_chain(store, [user])
+
+
+def test_a_look_torn_by_a_commit_between_its_two_reads_queues_nothing_again(store):
+    service, user = new_service(), unique("torn")
+    opened(service, user)
+    make_hot(store, user)
+    look, torn = service._repository.look, []
+
+    def tearing_look(account, key):
+        record, view = look(account, key)
+        if record is not None and not torn:  # the record read just before the commit, the lease just after
+            torn.append(view.cursor)
+            return None, view
+        return record, view
+
+    service._repository.look = tearing_look  # type: ignore[method-assign]
+    result = service.transact(unique("k"), user, "1.00", "credit")
+
+    assert torn, "the torn look happened"
+    assert not result.replayed and result.entry.balance_after == Decimal("101.01")
+    queued = [item for item in store.items_for(queue_pk((user, "USD"))) if item["SK"]["S"].startswith("Q#")]
+    assert len(queued) == 1, "queued once: a passed cursor without the record was looked at again"
+
+
 def test_one_key_twice_in_one_group_applies_once(store):
     service, user = new_service(), unique("twice")
     opened(service, user)

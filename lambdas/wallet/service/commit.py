@@ -249,15 +249,18 @@ class MovementCommitter:
             except KeyAlreadyUsed as used:
                 return self._replay(command, request, used.record)
             except StaleAccount as stale:  # another movement won; its state came back with the failure
-                if fresh and all(current is not None for current in stale.current.values()):
+                crowded = [key for key, now_at in stale.current.items() if _overtaken(accounts[key], now_at)]
+                crowded = crowded if planner.batchable else []
+                if fresh and not crowded and all(current is not None for current in stale.current.values()):
                     accounts.update(stale.current)  # type: ignore[arg-type]
                     fresh = False
                     continue  # retry at once: waiting would only let the state go stale again
-                contended: Sequence[AccountKey] = list(stale.current)
+                contended: Sequence[AccountKey] = crowded or list(stale.current)
             except WriteContention as contention:
                 contended = contention.accounts
-            # Lost twice in a row, or to a transaction in flight: the account is contended. A movement that
-            # can join a group commit queues there rather than race again.
+            # Lost twice in a row, to a transaction in flight, or to two or more commits that landed between
+            # its read and its write: the account is contended. A movement that can join a group
+            # commit queues there rather than race again.
             if planner.batchable and contended:
                 return self._queued(command, contended[0])
             # Lost twice in a row, or DynamoDB pushed back: wait (full jitter), then read again. An attempt
@@ -402,6 +405,12 @@ class MovementCommitter:
 
 
 # One more item for a movement's transaction, given the answer its commit would give (wallet.repository
+
+
+def _overtaken(read: Account, current: Account | None) -> bool:
+    """Two or more commits landed on the account between this movement's read and its write: not a race
+    between two callers (retried at once) but a crowd, whose next race would be lost the same way."""
+    return current is not None and current.version - read.version >= 2
 
 
 @overload

@@ -117,10 +117,12 @@ class GroupCommit(Movements):
         places = [self._repository.enqueue(account, key, request, self._now_ms())]
         deadline = self._monotonic() + self._retry.max_seconds
         while True:
-            try:
-                record, view = self._repository.look(account, key)
-            except ServiceUnavailable:  # reads throttled for a moment: look again after the pause
-                record, view = None, LeaseView(until_ms=self._now_ms() + LEASE_MS)
+            record, view = self._look(account, key)
+            if record is None and view.cursor >= places[-1]:
+                # The look reads the record and the lease in one call but not at one instant: a commit
+                # that landed between the two shows as a passed cursor without the record. A second look
+                # sees that commit whole.
+                record, view = self._look(account, key)
             if record is not None and view.cursor >= places[-1]:  # its record and the queue's note are in
                 self._hot_until_ms[account] = self._now_ms() + HOT_WINDOW_MS  # still hot: the next one queues
                 return self._outcome(command, request, record, replayed=any(p in view.replayed for p in places))
@@ -143,6 +145,12 @@ class GroupCommit(Movements):
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
             ahead_ms = arrival_ms(places[-1]) - arrival_ms(view.cursor) if view.cursor else 0
             self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, ahead_ms / 1000)))
+
+    def _look(self, account: AccountKey, key: str) -> tuple[KeyRecord | None, LeaseView]:
+        try:
+            return self._repository.look(account, key)
+        except ServiceUnavailable:  # reads throttled for a moment: look again after the pause
+            return None, LeaseView(until_ms=self._now_ms() + LEASE_MS)
 
     def _outcome(self, command: Command, request: str, record: KeyRecord, replayed: bool) -> tuple[KeyRecord, bool]:
         """The answer for a movement whose record a group commit wrote (or found written) while it waited."""
