@@ -96,23 +96,43 @@ def _cpu(row: dict[str, Any]) -> str:
     return " + ".join(f"{part:.1f}" for part in parts)
 
 
-def cpu_bound(results: dict[str, Any], mode: str, scenario: str = "spread") -> str:
-    """What the CPU figures say about a scenario's ratio to the baseline at the most clients: when the
-    cores are the bound, tx/s goes as 1 / CPU per movement, and the service's DynamoDB Local share alone
-    caps it however little the client spends."""
-    rows = results["throughput"].get(mode) or []
-    clients = max(results["clients"])
-    by_system = {row["system"]: row for row in rows if (row["scenario"], row["clients"]) == (scenario, clients)}
-    if set(by_system) != {"baseline", "service"} or "cpu_ms_per_movement" not in by_system["service"]:
-        return ""
-    base, service = (sum(by_system[name]["cpu_ms_per_movement"].values()) for name in ("baseline", "service"))
-    server_side = by_system["service"]["cpu_ms_per_movement"]["dynamodb_local"]
-    return (
-        f"{mode}: {SCENARIOS[scenario]} at {clients} clients take {base:.1f} ms of CPU per movement bare and "
-        f"{service:.1f} ms through the service ({base / service:.0%}); DynamoDB Local's part of the service's "
-        f"alone is {server_side:.1f} ms, so no client-side saving takes that row past {base / server_side:.0%} "
-        "on this machine"
-    )
+def cpu_bound(results: dict[str, Any], mode: str) -> str:
+    """What the CPU figures say at 32 clients (the issues' measure), when the cores are the bound and tx/s
+    goes as cores / CPU per movement: how far spread credits can come to the baseline (DynamoDB Local's
+    share of the service's CPU caps it however little the client spends), and how many times its own
+    1-client rate a hot account's CPU per movement leaves room for."""
+    rows = {(row["system"], row["scenario"], row["clients"]): row for row in results["throughput"].get(mode) or []}
+    clients = 32 if 32 in results["clients"] else max(results["clients"])
+    cores = int(results["machine"].split()[0])
+    found = []
+    base, service = rows.get(("baseline", "spread", clients)), rows.get(("service", "spread", clients))
+    if base and service and "cpu_ms_per_movement" in service:
+        bare, full = (sum(row["cpu_ms_per_movement"].values()) for row in (base, service))
+        cpu, half = service["cpu_ms_per_movement"], 2 * sum(base["cpu_ms_per_movement"].values())
+        found.append(
+            f"spread credits take {bare:.1f} ms of CPU per movement bare and {full:.1f} ms through the service "
+            f"({bare / full:.0%}); half the baseline's rate would need at most {half:.1f} ms, of which DynamoDB "
+            f"Local's part already takes {cpu['dynamodb_local']:.1f} and the simulator's {cpu['simulator']:.1f}, "
+            f"leaving {half - cpu['dynamodb_local'] - cpu['simulator']:.1f} ms for the client, which spends "
+            f"{cpu['clients']:.1f} ms on {service['calls_per_movement']:.0f} DynamoDB calls (the bare client "
+            f"{base['cpu_ms_per_movement']['clients']:.1f} ms on one)"
+        )
+    one, hot = rows.get(("service", "hot-credit", 1)), rows.get(("service", "hot-credit", clients))
+    if one and hot and "cpu_ms_per_movement" in hot:
+        per_movement = sum(hot["cpu_ms_per_movement"].values())
+        room = cores * 1000 / per_movement
+        bare_hot = rows.get(("baseline", "hot-credit", clients))
+        found.append(
+            f"one hot user's credits take {per_movement:.1f} ms of CPU per movement, room for "
+            f"{room:.0f} tx/s on {cores} cores, {room / one['tps']:.1f} times its 1-client rate "
+            f"({one['tps']:.0f} tx/s; 5 times would need {cores * 1000 / (5 * one['tps']):.1f} ms per movement"
+            + (
+                f", the bare baseline's takes {sum(bare_hot['cpu_ms_per_movement'].values()):.1f})"
+                if bare_hot and "cpu_ms_per_movement" in bare_hot
+                else ")"
+            )
+        )
+    return f"{mode} at {clients} clients: " + "; ".join(found) if found else ""
 
 
 def markdown(results: dict[str, Any]) -> str:
