@@ -91,6 +91,8 @@ class GroupCommit(Movements):
         # Accounts this execution environment saw hot, until when: their movements queue without reading
         # the balance first (the queue's writer reads it anyway).
         self._hot_until_ms: dict[AccountKey, int] = {}
+        # Each hot account's lease as this environment last read it.
+        self._lease_seen: dict[AccountKey, LeaseView] = {}
 
     def _known_hot(self, planner: Planner) -> AccountKey | None:
         hinted = [key for key in planner.account_keys if key in self._hot_until_ms] if planner.batchable else []
@@ -116,6 +118,11 @@ class GroupCommit(Movements):
         key = command.idempotent_key
         places = [self._repository.enqueue(account, key, request, self._now_ms())]
         deadline = self._monotonic() + self._retry.max_seconds
+        seen = self._lease_seen.get(account)
+        if seen is not None and seen.until_ms > self._now_ms():
+            # Another writer held the lease past now when this environment last looked: the lease cannot be
+            # free yet and the movement was queued a moment ago, so the first look waits for the first pause.
+            self._pause(places[-1], seen)
         while True:
             record, view = self._look(account, key)
             if record is None and view.cursor >= places[-1]:
@@ -143,14 +150,20 @@ class GroupCommit(Movements):
                         continue  # look at once: its own movement is most likely committed now
             if self._monotonic() > deadline:
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
-            ahead_ms = arrival_ms(places[-1]) - arrival_ms(view.cursor) if view.cursor else 0
-            self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, ahead_ms / 1000)))
+            self._pause(places[-1], view)
+
+    def _pause(self, place: str, view: LeaseView) -> None:
+        """Wait about as long as the queue ahead of this place took to arrive (it drains as fast as it fills)."""
+        ahead_ms = arrival_ms(place) - arrival_ms(view.cursor) if view.cursor else 0
+        self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, ahead_ms / 1000)))
 
     def _look(self, account: AccountKey, key: str) -> tuple[KeyRecord | None, LeaseView]:
         try:
-            return self._repository.look(account, key)
+            record, view = self._repository.look(account, key)
         except ServiceUnavailable:  # reads throttled for a moment: look again after the pause
             return None, LeaseView(until_ms=self._now_ms() + LEASE_MS)
+        self._lease_seen[account] = view
+        return record, view
 
     def _outcome(self, command: Command, request: str, record: KeyRecord, replayed: bool) -> tuple[KeyRecord, bool]:
         """The answer for a movement whose record a group commit wrote (or found written) while it waited."""
