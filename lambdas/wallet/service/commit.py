@@ -249,8 +249,11 @@ class MovementCommitter:
             except KeyAlreadyUsed as used:
                 return self._replay(command, request, used.record)
             except StaleAccount as stale:  # another movement won; its state came back with the failure
-                crowded = [key for key, now_at in stale.current.items() if _overtaken(accounts[key], now_at)]
-                crowded = crowded if planner.batchable else []
+                crowded = (
+                    [key for key, now_at in stale.current.items() if _overtaken(accounts[key], now_at)]
+                    if planner.batchable
+                    else []
+                )
                 if fresh and not crowded and all(current is not None for current in stale.current.values()):
                     accounts.update(stale.current)  # type: ignore[arg-type]
                     fresh = False
@@ -402,9 +405,6 @@ class MovementCommitter:
         amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
         kind = "transfer" if isinstance(command, TransferCommand) else "debit"
         return f"A {kind} of {amount} {command.currency} exceeds the available balance."
-
-
-# One more item for a movement's transaction, given the answer its commit would give (wallet.repository
 
 
 def _overtaken(read: Account, current: Account | None) -> bool:

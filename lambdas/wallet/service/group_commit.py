@@ -145,6 +145,7 @@ class GroupCommit(Movements):
             if view.until_ms < self._now_ms() or view.heir == places[-1]:
                 lease = self._repository.acquire_lease(account, str(uuid.uuid4()), self._now_ms(), LEASE_MS, places[-1])
                 if isinstance(lease, Lease):
+                    self._lease_seen.pop(account, None)  # this caller frees or hands it on: its last view is stale
                     self._write_queue(lease, places[-1], deadline)
                     if self._monotonic() <= deadline:
                         continue  # look at once: its own movement is most likely committed now
