@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish clean
+.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish verify digest chain clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -73,6 +73,19 @@ bench: install
 # Checks that the books balance on the local data (or AWS_ENDPOINT_URL_DYNAMODB); exits 1 on a difference.
 reconcile: install
 	$(PY) -m local.reconcile $(ARGS)
+
+# Verifies the history: every hash chain, balance and system leg, every head against the latest digest.
+# ARGS="--receipt <hash>" says whether that entry is still in its chain. Exits 1 on any finding.
+verify: install
+	$(PY) -m local.verify $(ARGS)
+
+# Anchors a ledger digest of every account's chain head now (the nightly run does it in AWS).
+digest: install
+	$(PY) -m local.digest $(ARGS)
+
+# Starts the hash chain of accounts written before chains existed (resumable).
+chain: install
+	$(PY) -m local.chain $(ARGS)
 
 # Publishes movement events again from the key records (a window, or the dead-lettered stream batches).
 republish: install

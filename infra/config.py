@@ -51,6 +51,9 @@ class WalletConfig:
         ("Reconcile", 1),
     )
     reconcile_schedule: str = "cron(0 3 * * ? *)"  # EventBridge Scheduler expression (UTC)
+    # How long S3 Object Lock (compliance mode) keeps each ledger digest unchangeable and undeletable,
+    # by anyone, the account's root user included.
+    digest_retention_days: int = 365
     snap_start: bool = True  # API functions restore from SnapStart snapshots of published versions
     # Movements a second per account and the burst above it, passed to the functions as text; "": no limit.
     user_rate_limit: str = ""
@@ -77,6 +80,8 @@ class WalletConfig:
             parse_rate_limit(self.user_rate_limit, self.user_rate_burst, "wallet:userRateLimit", "wallet:userRateBurst")
         except RateLimitSettingError as error:
             raise ValueError(str(error)) from None
+        if not 1 <= self.digest_retention_days <= 36500:
+            raise ValueError("wallet:digestRetentionDays must be a whole number of days from 1 to 36500")
         if not self.reconcile_schedule.startswith(("cron(", "rate(", "at(")):
             raise ValueError("wallet:reconcileSchedule must be a Scheduler expression: cron(...), rate(...), at(...)")
 
@@ -122,6 +127,7 @@ class WalletConfig:
             alarm_email=str(get("alarmEmail", defaults.alarm_email)),
             reserved_concurrency=_concurrency(get("reservedConcurrency", None), defaults.reserved_concurrency),
             reconcile_schedule=str(get("reconcileSchedule", defaults.reconcile_schedule)),
+            digest_retention_days=int(get("digestRetentionDays", defaults.digest_retention_days)),
             snap_start=str(get("snapStart", defaults.snap_start)).lower() not in ("false", "0", "no"),
             user_rate_limit=str(get("userRateLimit", defaults.user_rate_limit)),
             user_rate_burst=str(get("userRateBurst", defaults.user_rate_burst)),

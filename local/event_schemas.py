@@ -9,12 +9,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wallet.digests import DIGEST_DETAIL_TYPE
 from wallet.events import DETAIL_TYPES
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "events"
 _TEXT = {"type": "string", "minLength": 1}
 _AMOUNT = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "description": "exact decimal, the asset's scale"}
 _OPTIONAL_TEXT = {"type": ["string", "null"]}
+_HASH = {
+    "type": ["string", "null"],
+    "pattern": "^[0-9a-f]{64}$",
+    "description": "the entry's place in its account's hash chain (null only before the chain existed)",
+}
 _METADATA = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
 _ENTRY = {
     "type": "object",
@@ -31,6 +37,8 @@ _ENTRY = {
         "transactionId": _TEXT,
         "description": _OPTIONAL_TEXT,
         "metadata": _METADATA,
+        "previousHash": _HASH,
+        "hash": _HASH,
     },
     "additionalProperties": False,
 }
@@ -95,11 +103,33 @@ def detail_schema(operation: str) -> dict[str, Any]:
     }
 
 
-def schema_files() -> dict[Path, str]:
+def digest_schema() -> dict[str, Any]:
+    """The nightly run's (and `make digest`'s) event: a ledger digest was anchored."""
     return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://wallet.example/events/{DIGEST_DETAIL_TYPE}.schema.json",
+        "title": f"detail of {DIGEST_DETAIL_TYPE}",
+        "type": "object",
+        "required": ["eventId", "createdAt", "root", "accounts", "entries", "location"],
+        "properties": {
+            "eventId": {"type": "string", "format": "uuid", "description": "the same for every delivery of the event"},
+            "createdAt": {"type": "string", "description": "when the digest was taken (ISO 8601, UTC)"},
+            "root": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "Merkle root over every head"},
+            "accounts": {"type": "integer", "minimum": 0, "description": "chained accounts (user and asset) covered"},
+            "entries": {"type": "integer", "minimum": 0, "description": "ledger entries their heads cover"},
+            "location": {"type": "string", "description": "where the digest is anchored (s3://... or a local path)"},
+        },
+        "additionalProperties": False,
+    }
+
+
+def schema_files() -> dict[Path, str]:
+    files = {
         SCHEMA_DIR / f"{detail_type}.schema.json": json.dumps(detail_schema(operation), indent=2) + "\n"
         for operation, detail_type in DETAIL_TYPES.items()
     }
+    files[SCHEMA_DIR / f"{DIGEST_DETAIL_TYPE}.schema.json"] = json.dumps(digest_schema(), indent=2) + "\n"
+    return files
 
 
 def main() -> int:

@@ -8,12 +8,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.schemas import (
+    RECEIPTS,
     BodyKey,
     Currency,
     Description,
     EntryTypeName,
     Metadata,
     Money,
+    Receipt,
     RequestAmount,
     SystemAccountName,
     TransactionType,
@@ -115,9 +117,10 @@ class HoldResponse(BaseModel):
     transactionId: str | None = Field(description="For a captured hold: the capture's movement (reversible).")
     capturedTo: str | None = Field(description="For a captured hold: the system account or user paid.")
     endedAt: str | None
+    receipts: list[Receipt] = Field(default=[], description=RECEIPTS + " (a capture's answer; empty otherwise)")
 
     @classmethod
-    def from_hold(cls, hold: Hold, as_of_ms: int) -> "HoldResponse":
+    def from_hold(cls, hold: Hold, as_of_ms: int, entries: tuple[LedgerEntry, ...] = ()) -> "HoldResponse":
         captured = hold.stored_status is HoldStatus.CAPTURED
         return cls(
             holdId=hold.hold_id,
@@ -136,6 +139,7 @@ class HoldResponse(BaseModel):
             transactionId=hold.transaction_id,
             capturedTo=hold.captured_to,
             endedAt=hold.ended_at,
+            receipts=Receipt.from_entries(entries),
         )
 
 
@@ -156,6 +160,7 @@ class TransactionResponse(BaseModel):
     description: str | None
     metadata: dict[str, str] | None
     createdAt: str
+    receipts: list[Receipt] = Field(description=RECEIPTS)
 
     @classmethod
     def from_entry(cls, entry: LedgerEntry) -> "TransactionResponse":
@@ -171,6 +176,7 @@ class TransactionResponse(BaseModel):
             description=entry.description,
             metadata=entry.metadata,
             createdAt=entry.created_at,
+            receipts=Receipt.from_entries([entry]),
         )
 
 
@@ -186,6 +192,7 @@ class TransferResponse(BaseModel):
     description: str | None
     metadata: dict[str, str] | None
     createdAt: str
+    receipts: list[Receipt] = Field(description=RECEIPTS)
 
     @classmethod
     def from_entries(cls, out_entry: LedgerEntry, in_entry: LedgerEntry) -> "TransferResponse":
@@ -201,6 +208,7 @@ class TransferResponse(BaseModel):
             description=out_entry.description,
             metadata=out_entry.metadata,
             createdAt=out_entry.created_at,
+            receipts=Receipt.from_entries([out_entry, in_entry]),
         )
 
 
@@ -222,6 +230,7 @@ class ReversalResponse(BaseModel):
     description: str | None
     createdAt: str
     entries: list[ReversalEntry] = Field(description="The reversal's ledger entries (one, or two for a transfer)")
+    receipts: list[Receipt] = Field(description=RECEIPTS)
 
     @classmethod
     def from_entries(cls, entries: tuple[LedgerEntry, ...]) -> "ReversalResponse":
@@ -245,4 +254,5 @@ class ReversalResponse(BaseModel):
                 )
                 for entry in entries
             ],
+            receipts=Receipt.from_entries(entries),
         )

@@ -77,7 +77,10 @@ def answer(operation: str, result: MovementResult) -> dict[str, Any]:
     body: BaseModel
     status = 201
     if isinstance(result, HoldResult):
-        body, status = HoldResponse.from_hold(result.hold, result.as_of_ms), 201 if operation == "hold" else 200
+        body, status = (
+            HoldResponse.from_hold(result.hold, result.as_of_ms, result.entries),
+            201 if operation == "hold" else 200,
+        )
     elif isinstance(result, ReversalResult):
         body = ReversalResponse.from_entries(result.entries)
     elif isinstance(result, TransferResult):

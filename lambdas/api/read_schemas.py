@@ -8,11 +8,25 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from api.schemas import (
+    HASH_PATTERN,
     EntryTypeName,
+    Hash,
     Money,
 )
 from wallet.models import Balance, LedgerEntry
 from wallet.money import format_amount
+
+HEAD = (
+    "The account's hash chain so far: its last entry's sequence and hash (sequence 0 and 64 zeros before its "
+    "first entry; hash null for an account whose entries predate the chain until its chain starts). Null for a "
+    "balance at a past instant."
+)
+
+
+class ChainHead(BaseModel):
+    sequence: int = Field(ge=0)
+    hash: str | None = Field(pattern=HASH_PATTERN)
+
 
 HELD = "The sum of pending, unexpired holds (null for a balance at a past instant)."
 AVAILABLE = "balance - held: what debits, transfers and new holds may use (null for a past instant)."
@@ -24,10 +38,16 @@ class BalanceResponse(BaseModel):
     currency: str = Field(examples=["USD"])
     held: Money | None = Field(default=None, description=HELD)
     available: Money | None = Field(default=None, description=AVAILABLE)
+    head: ChainHead | None = Field(default=None, description=HEAD)
 
     @classmethod
     def from_balance(cls, balance: Balance) -> "BalanceResponse":
-        return cls(userId=balance.user_id, currency=balance.currency, **_amounts(balance))  # type: ignore[arg-type]
+        return cls(
+            userId=balance.user_id,
+            currency=balance.currency,
+            head=_head(balance),
+            **_amounts(balance),  # type: ignore[arg-type]
+        )
 
 
 class CurrencyBalance(BaseModel):
@@ -35,10 +55,15 @@ class CurrencyBalance(BaseModel):
     balance: Money
     held: Money | None = Field(default=None, description=HELD)
     available: Money | None = Field(default=None, description=AVAILABLE)
+    head: ChainHead | None = Field(default=None, description=HEAD)
 
     @classmethod
     def from_balance(cls, balance: Balance) -> "CurrencyBalance":
-        return cls(currency=balance.currency, **_amounts(balance))  # type: ignore[arg-type]
+        return cls(currency=balance.currency, head=_head(balance), **_amounts(balance))  # type: ignore[arg-type]
+
+
+def _head(balance: Balance) -> ChainHead | None:
+    return None if balance.head_sequence is None else ChainHead(sequence=balance.head_sequence, hash=balance.head_hash)
 
 
 def _amounts(balance: Balance) -> dict[str, str | None]:
@@ -87,6 +112,13 @@ class HistoryItem(BaseModel):
     description: str | None
     metadata: dict[str, str] | None
     createdAt: str
+    userId: str
+    sequence: int = Field(ge=1, description="1, 2, 3... per account and asset, no gaps.")
+    previousHash: Hash | None = Field(description="The previous entry's hash (64 zeros for the first entry).")
+    hash: Hash | None = Field(
+        description="SHA-256 of this entry's fields and previousHash (README: Verifying the ledger); "
+        "null only on entries written before the chain."
+    )
 
     @classmethod
     def from_entry(cls, entry: LedgerEntry) -> "HistoryItem":
@@ -104,6 +136,10 @@ class HistoryItem(BaseModel):
             description=entry.description,
             metadata=entry.metadata,
             createdAt=entry.created_at,
+            userId=entry.user_id,
+            sequence=entry.sequence,
+            previousHash=entry.previous_hash,
+            hash=entry.hash,
         )
 
 

@@ -4,12 +4,14 @@ The models themselves are in api.movement_schemas and api.read_schemas: they val
 generate docs/openapi.json."""
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
 from wallet.errors import PayloadTooLarge
+from wallet.models import LedgerEntry
 from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text
 from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN
 from wallet.validation import (
@@ -79,8 +81,38 @@ Metadata = Annotated[
         examples=[{"orderId": "1234"}],
     ),
 ]
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+Hash = Annotated[str, Field(pattern=HASH_PATTERN, description="SHA-256, 64 lower-case hex characters")]
 TransactionType = Literal["credit", "debit"]
 EntryTypeName = Literal["credit", "debit", "transfer_out", "transfer_in"]
+
+
+class Receipt(BaseModel):
+    """One ledger entry a movement wrote, as its account's chain holds it: proof the entry can be checked
+    against later (make verify --receipt <hash>)."""
+
+    userId: str
+    currency: str
+    sequence: int = Field(ge=1)
+    previousHash: Hash
+    hash: Hash
+
+    @classmethod
+    def from_entries(cls, entries: "Iterable[LedgerEntry]") -> list["Receipt"]:
+        return [
+            cls(
+                userId=entry.user_id,
+                currency=entry.currency,
+                sequence=entry.sequence,
+                previousHash=entry.previous_hash or "",
+                hash=entry.hash or "",
+            )
+            for entry in entries
+            if entry.hash is not None
+        ]
+
+
+RECEIPTS = "The ledger entries this movement wrote: each one's account, sequence and hash in its chain."
 
 
 class ErrorDetail(BaseModel):

@@ -30,8 +30,13 @@ def events_client() -> Any:
     return boto3.session.Session().client("events", config=_CLIENT_CONFIG)
 
 
+@lru_cache(maxsize=1)
+def s3_client() -> Any:
+    return boto3.session.Session().client("s3", config=_CLIENT_CONFIG)
+
+
 def forget_clients() -> None:
-    for cached in (dynamodb_client, events_client):
+    for cached in (dynamodb_client, events_client, s3_client):
         cached.cache_clear()
 
 

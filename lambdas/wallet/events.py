@@ -108,6 +108,8 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
         "transactionId": entry.transaction_id,
         "description": entry.description,
         "metadata": entry.metadata,
+        "previousHash": entry.previous_hash,
+        "hash": entry.hash,
     }
 
 

@@ -43,6 +43,7 @@ class Account:
     holds: dict[str, tuple[int, int]] = field(default_factory=dict)
     rate_tat_us: int = 0  # the rate limit's theoretical arrival time (epoch microseconds; 0: at rest)
     hot_until_ms: int = 0  # until when movements join its group-commit queue at once (epoch ms; 0: never)
+    head_hash: str | None = None  # the hash of its last chained entry (None: no entry chained yet)
 
     @property
     def entries(self) -> int:
@@ -214,6 +215,8 @@ class LedgerEntry:
     transfer_id: str | None = None
     reversal_of: str | None = None  # the movement this entry reverses
     hold_id: str | None = None  # the hold this entry captures
+    previous_hash: str | None = None  # the hash chain (wallet.chain); None only on entries written before it
+    hash: str | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -265,6 +268,8 @@ class Balance:
     currency: str
     held: Decimal | None = None  # pending, unexpired holds (None for a balance at a past instant)
     available: Decimal | None = None  # balance - held
+    head_sequence: int | None = None  # the account's chain head (None for a past instant)
+    head_hash: str | None = None  # None: no entry chained yet
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,7 @@ class HoldResult:
     hold: Hold
     as_of_ms: int  # the instant the answer describes (a replay shows the hold as it was then)
     replayed: bool
+    entries: tuple[LedgerEntry, ...] = ()  # a capture's ledger entries
 
     @property
     def status(self) -> HoldStatus:

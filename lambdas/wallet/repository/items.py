@@ -101,6 +101,7 @@ def account_from_item(item: dict[str, Any]) -> Account:
         holds=holds,
         rate_tat_us=int(item["rateTatUs"]["N"]) if "rateTatUs" in item else 0,
         hot_until_ms=int(item["hotUntilMs"]["N"]) if "hotUntilMs" in item else 0,
+        head_hash=_optional_text(item, "headHash"),
     )
 
 
@@ -226,6 +227,9 @@ def entry_item(entry: LedgerEntry) -> dict[str, Any]:
         item["reversalOf"] = _s(entry.reversal_of)
     if entry.hold_id is not None:
         item["holdId"] = _s(entry.hold_id)
+    if entry.hash is not None and entry.previous_hash is not None:
+        item["previousHash"] = _s(entry.previous_hash)
+        item["hash"] = _s(entry.hash)
     return item
 
 
@@ -247,6 +251,8 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         transfer_id=_optional_text(item, "transferId"),
         reversal_of=_optional_text(item, "reversalOf"),
         hold_id=_optional_text(item, "holdId"),
+        previous_hash=_optional_text(item, "previousHash"),
+        hash=_optional_text(item, "hash"),
     )
 
 

@@ -100,6 +100,7 @@ class AccountWrite:
     rate_tat_us: int | None = None
     entry_count: int | None = None
     hot_until_ms: int | None = None
+    head_hash: str | None = None  # the chain's new head (None: the entry's hash, or unchanged)
 
     @classmethod
     def for_entry(
@@ -337,6 +338,24 @@ class MovementStore(TableAccess):
             "ExpressionAttributeValues": values,
         }
 
+    def start_chain(self, account: Account, head_hash: str) -> bool:
+        """Gives an account whose entries predate the hash chain its chain head, if it is still as read
+        and still has none; False if it moved meanwhile (read it again)."""
+        try:
+            self._call(
+                "update_item",
+                TableName=self._table,
+                Key={"PK": _s(user_pk(account.user_id)), "SK": _s(balance_sk(account.currency))},
+                UpdateExpression="SET headHash = :head",
+                ConditionExpression="version = :version AND attribute_not_exists(headHash)",
+                ExpressionAttributeValues={":head": _s(head_hash), ":version": _n(account.version)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def get_key_record(self, idempotent_key: str) -> KeyRecord | None:
         item = self._call(
             "get_item",
@@ -389,6 +408,10 @@ class MovementStore(TableAccess):
         if write.hot_until_ms is not None:
             update += ", hotUntilMs = :hot"
             values[":hot"] = _n(write.hot_until_ms)
+        head = write.head_hash or (write.entry.hash if write.entry else None)
+        if head is not None:  # the chain's head moves with the balance, under the same version condition
+            update += ", headHash = :head"
+            values[":head"] = _s(head)
         if account.version == 0:
             condition = "attribute_not_exists(PK)"
         else:

@@ -29,6 +29,17 @@ class TableScans(TableAccess):
             request.update(Segment=segment, TotalSegments=total_segments)
         return self._items("scan", request)
 
+    def balance_items(self) -> Iterator[dict[str, Any]]:
+        """Every user balance item (key, balance, entry count and chain head only): the ledger digest's input."""
+        request = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "FilterExpression": "begins_with(SK, :balance)",
+            "ProjectionExpression": "PK, SK, balanceMinor, version, entryCount, headHash",
+            "ExpressionAttributeValues": {":balance": _s("BALANCE#")},
+        }
+        return self._items("scan", request)
+
     def applied_key_records(self, start: str, end: str) -> Iterator[dict[str, Any]]:
         """Raw items of the applied key records created in [start, end] (ISO instants), in no order."""
         request = {

@@ -6,9 +6,10 @@ append-only leg, or two users' balances.
 
 One module per concern: commit (the one commit loop every movement goes through), group_commit (beside
 it: a hot account's queue, committed in groups), movements (credits, debits, transfers), reversals,
-holds, reads, system_accounts; checks holds request checks and cursors.
+holds, reads, system_accounts, chains (the hash chains as a whole); checks holds request checks and cursors.
 """
 
+from wallet.service.chains import Chains
 from wallet.service.checks import ended, parse_instant, timestamp, utc_now
 from wallet.service.commit import SYSTEM_BUCKETS, AlsoWrite, MovementResult, RetryPolicy, result_of
 from wallet.service.group_commit import GroupCommit
@@ -31,5 +32,5 @@ __all__ = [
 ]
 
 
-class WalletService(Reads, Reversals, Holds, GroupCommit, SystemAccounts):
+class WalletService(Reads, Reversals, Holds, GroupCommit, SystemAccounts, Chains):
     """The wallet's operations, one concern per module (see above)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, overload
 
+from wallet.chain import chained, previous_hash
 from wallet.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
@@ -138,6 +139,10 @@ class MovementCommitter:
     @property
     def repository(self) -> WalletRepository:
         return self._repository
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     def payload(self, command: Command) -> dict[str, Any]:
         """The command as JSON-ready strings with every default applied: what a key is compared on."""
@@ -311,7 +316,8 @@ class MovementCommitter:
         reversal_of: str | None = None,
         hold_id: str | None = None,
     ) -> LedgerEntry:
-        return LedgerEntry(
+        """The account's next entry, chained to its head (wallet.chain)."""
+        entry = LedgerEntry(
             transaction_id=transaction_id,
             idempotent_key=command.idempotent_key,
             user_id=account.user_id,
@@ -329,6 +335,7 @@ class MovementCommitter:
             reversal_of=reversal_of,
             hold_id=hold_id,
         )
+        return chained(entry, previous_hash(account, asset.scale))
 
     def _system_entry(
         self,
@@ -432,4 +439,4 @@ def result_of(command: Command, record: KeyRecord, replayed: bool) -> MovementRe
     if isinstance(command, ReversalCommand):
         return ReversalResult(record.entries, replayed)
     assert record.hold is not None  # every hold operation's record carries the hold it answered with
-    return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed)
+    return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed, entries=record.entries)

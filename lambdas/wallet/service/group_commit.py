@@ -310,6 +310,7 @@ class GroupCommit(Movements):
             rate_tat_us=group.rates.get(key),
             entry_count=final.entries,
             hot_until_ms=now_ms + HOT_WINDOW_MS if key == hot else None,
+            head_hash=final.head_hash if final.head_hash != read.head_hash else None,
         )
 
     def _now_ms(self) -> int:
@@ -325,6 +326,7 @@ def _after(account: Account, write: AccountWrite) -> Account:
         updated_at=write.updated_at,
         entry_count=account.entries + (1 if write.entry else 0),
         holds=write.holds if write.holds is not None else account.holds,
+        head_hash=write.entry.hash if write.entry else account.head_hash,  # the group chains in arrival order
     )
 
 

@@ -1,5 +1,6 @@
 """Reads: balances now and at an instant, history pages, holds."""
 
+from wallet.chain import GENESIS_HASH
 from wallet.errors import (
     HoldNotFound,
     InvalidRequest,
@@ -57,6 +58,8 @@ class Reads(MovementCommitter):
             currency=asset.code,
             held=to_decimal(account.held_minor(now_ms), asset.scale),
             available=to_decimal(account.available_minor(now_ms), asset.scale),
+            head_sequence=account.entries,
+            head_hash=account.head_hash if account.entries else GENESIS_HASH,
         )
 
     def get_balances(self, user_id: str, at: str | None = None) -> list[Balance]:
