@@ -182,6 +182,15 @@ def markdown(results: dict[str, Any]) -> str:
             "group of k movements takes one commit time (about 25 ms), so the account's partition binds first: "
             f"{PARTITION_WCU_PER_SECOND:,} WCU/s over 2 WCU per ledger entry (the group shares one balance update).",
         ]
+    verify = results.get("verify")
+    if verify:
+        lines += [
+            "",
+            f"`make verify` over everything the rows above wrote (plain DynamoDB Local, 4 scan segments, no digest): "
+            f"{verify['entries']:,} ledger entries of {verify['accounts']:,} accounts and {verify['system_legs']:,} "
+            f"system legs in {verify['seconds']:.1f} s, **{verify['entries_per_s']:,.0f} entries/s**, "
+            f"{verify['findings']} findings.",
+        ]
     server = results.get("local_server")
     in_process = next(
         (

@@ -38,6 +38,7 @@ from bench.runner import (
     measure_group_writer,
     measure_local_server,
     measure_throughput,
+    measure_verify,
 )
 from bench.scenarios import (
     SCENARIOS,
@@ -117,6 +118,7 @@ def main() -> None:
                     "local": measure_group_writer(dynamodb.endpoint),
                     "simulator": measure_group_writer(simulator.endpoint),
                 }
+        verify = None if args.throughput_only else measure_verify(dynamodb.endpoint)
         if not args.throughput_only:
             print("measuring cost per request...", flush=True)
         results = {
@@ -130,6 +132,7 @@ def main() -> None:
             "throughput": throughput,
             "local_server": local_server,
             "group_writer": writer,
+            "verify": verify,
         }
         if not args.throughput_only:
             results.update(cost=measure_costs(), **quiet)

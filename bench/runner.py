@@ -136,6 +136,34 @@ def measure_throughput(
     return rows
 
 
+def measure_verify(endpoint: str) -> dict[str, Any]:
+    """`make verify` over the whole bench table once the rows have run (every entry they wrote), on DynamoDB
+    Local: entries verified per second, and what it found (nothing, on an untouched table)."""
+    import boto3
+
+    from wallet.repository import WalletRepository
+    from wallet.service import WalletService
+    from wallet.settings import get_settings
+    from wallet.verify import verify_ledger
+
+    client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint)
+    report = verify_ledger(WalletService(WalletRepository(client, TABLE), get_settings()), None)
+    row = {
+        "accounts": report.accounts,
+        "entries": report.entries,
+        "system_legs": report.system_legs,
+        "seconds": report.seconds,
+        "entries_per_s": report.entries_per_second,
+        "findings": len(report.findings),
+    }
+    print(
+        f"make verify: {row['entries']:,} entries of {row['accounts']:,} accounts in {row['seconds']:.1f} s "
+        f"({row['entries_per_s']:,.0f} entries/s), {row['findings']} findings",
+        flush=True,
+    )
+    return row
+
+
 def measure_group_writer(endpoint: str, movements: int = 300) -> dict[str, Any]:
     """The group commit's writer alone: `movements` credits already queued on one hot account, committed by
     one caller that takes the lease, group after group. What bounds the hot rows from the writer's side:

@@ -178,7 +178,7 @@ class Digest:
             "root": self.root,
             "accounts": len(self.heads),
             "entries": self.entries,
-            "heads": [head.to_json() for head in sorted(self.heads, key=lambda head: (head.user_id, head.currency))],
+            "heads": [head.to_json() for head in self.heads],
         }
 
     @classmethod
@@ -187,4 +187,5 @@ class Digest:
 
     @classmethod
     def of(cls, heads: list[Head], created_at: str) -> "Digest":
-        return cls(created_at, merkle_root(heads), tuple(heads))
+        ordered = tuple(sorted(heads, key=lambda head: (head.user_id, head.currency)))
+        return cls(created_at, merkle_root(list(ordered)), ordered)

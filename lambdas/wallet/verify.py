@@ -252,8 +252,8 @@ class LedgerVerifier:
                     finding(entry, "entry without a hash inside the chain")
                 else:
                     scale = self._scales.get(currency)
-                    balance = format_amount(entry.balance_after_minor, scale) if scale is not None else ""
-                    expected_previous = start_hash(user, currency, entry.sequence, balance)
+                    balance_text = format_amount(entry.balance_after_minor, scale) if scale is not None else ""
+                    expected_previous = start_hash(user, currency, entry.sequence, balance_text)
                     verified[entry.sequence] = expected_previous
                 previous = entry
                 continue

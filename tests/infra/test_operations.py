@@ -253,3 +253,65 @@ def test_the_construct_drops_into_another_app_and_passes_the_nag_packs(config):
     assert len(subscriptions) == (1 if config.alarm_email else 0)
     authorizers = resources(template, "AWS::ApiGatewayV2::Authorizer")
     assert len(authorizers) == (1 if config.auth_mode == "jwt" else 0)
+
+
+def _digest_buckets(template):
+    return {
+        name: bucket["Properties"]
+        for name, bucket in resources(template, "AWS::S3::Bucket").items()
+        if "ObjectLockConfiguration" in bucket["Properties"]
+    }
+
+
+def test_digests_are_anchored_in_a_bucket_no_one_can_rewrite_for_a_year_by_default(template):
+    [(name, bucket)] = _digest_buckets(template).items()
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}},
+    }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert "LoggingConfiguration" in bucket
+    assert template.to_json()["Resources"][name]["DeletionPolicy"] == "Retain"
+
+
+def test_the_digest_retention_comes_from_context():
+    _, _, template = synth({"wallet:digestRetentionDays": 2555})
+    [bucket] = _digest_buckets(template).values()
+    assert bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {"Mode": "COMPLIANCE", "Days": 2555}
+    with pytest.raises(ValueError, match="digestRetentionDays"):
+        WalletConfig(digest_retention_days=0)
+
+
+def test_the_nightly_run_may_only_add_digests_and_no_other_function_may_touch_them(template):
+    [bucket_name] = _digest_buckets(template)
+    statements = [
+        (policy["Properties"]["Roles"][0]["Ref"], statement)
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    on_the_bucket = [
+        (role, statement) for role, statement in statements if bucket_name in json.dumps(statement["Resource"])
+    ]
+    assert [role.startswith("ReconcileRole") for role, _ in on_the_bucket] == [True]
+    [(_, statement)] = on_the_bucket
+    assert statement["Action"] == "s3:PutObject"
+    assert statement["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_name, "Arn"]}, "/digests/*"]]}
+    reconcile_actions = {
+        action
+        for role, statement in statements
+        if role.startswith("ReconcileRole")
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    assert not {action for action in reconcile_actions if action.startswith("s3:") and action != "s3:PutObject"}
+    assert "events:PutEvents" in reconcile_actions
+    _, fn = function_named(template, "ReconcileFunction")
+    assert fn["Properties"]["Environment"]["Variables"]["WALLET_DIGEST_BUCKET"] == {"Ref": bucket_name}

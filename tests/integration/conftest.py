@@ -114,6 +114,18 @@ class Store:
         assert report.clean, report.summary()
         assert set(report.totals.values()) == {0}
 
+    def assert_history_verifies(self) -> None:
+        """Every hash chain, balance and system leg verifies, as `make verify` checks them."""
+        from wallet.repository import WalletRepository
+        from wallet.settings import get_settings
+        from wallet.verify import LedgerVerifier
+
+        verifier = LedgerVerifier({asset.code: asset.scale for asset in get_settings().assets})
+        for item in WalletRepository(self.client, WALLET_TABLE.default_name).scan():
+            verifier.add(item)
+        report = verifier.finish()
+        assert report.clean, report.summary()
+
     def count_all(self) -> int:
         total = 0
         for table in (WALLET_TABLE.default_name, IDEMPOTENCY_TABLE.default_name):
@@ -137,11 +149,12 @@ def store(client: Any) -> Store:
 
 @pytest.fixture(scope="module", autouse=True)
 def books_balance_after_each_module(dynamodb_local: DynamoDBLocal) -> Iterator[None]:
-    """Whatever a module did, the books of every asset still balance when it is done."""
+    """Whatever a module did, the books of every asset still balance and the history verifies when it is done."""
     yield
     from wallet.aws import dynamodb_client
 
     Store(dynamodb_client()).assert_books_balance()
+    Store(dynamodb_client()).assert_history_verifies()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from local.dynamodb_local import free_port
 from local.event_schemas import SCHEMA_DIR, schema_files
 from local.events import StreamConsumer
 from tests.support import unique
+from wallet.digests import DIGEST_DETAIL_TYPE
 from wallet.errors import InsufficientFunds
 from wallet.event_bus import JsonLinesPublisher, PublishFailed, read_event_lines
 from wallet.events import DETAIL_TYPES, event_id
@@ -208,7 +209,7 @@ def test_the_schema_files_are_current_and_the_samples_validate():
     for path, text in schema_files().items():
         assert path.read_text() == text, f"{path.name} is stale: run make event-schemas"
     samples = sorted(SAMPLES_DIR.glob("*.json"))
-    assert {path.stem for path in samples} == set(DETAIL_TYPES.values())
+    assert {path.stem for path in samples} == {*DETAIL_TYPES.values(), DIGEST_DETAIL_TYPE}
     for path in samples:
         event = json.loads(path.read_text())
         assert event["detail-type"] == path.stem

@@ -100,12 +100,15 @@ def test_the_nightly_run_scans_the_table_once(counting, table):
     now.transact(unique("k"), "ben", "5.00", "credit")
     now.place_hold(unique("h"), "ben", "1.00", expires_in_seconds=60)
     counting.reset()
+    heads: dict = {}
 
-    report = run_reconciliation(later, live=True, fold=True, expire=True, segments=SEGMENTS)
+    report = run_reconciliation(later, live=True, fold=True, expire=True, segments=SEGMENTS, heads=heads)
 
     assert report.clean, report.summary()
     assert counting.scan_starts == SEGMENTS  # one pass over the table, in SEGMENTS parallel segments
     assert later.get_current_balance("ben").held == Decimal("0.00")
+    assert sorted(heads.values(), key=str) == sorted(later.chain_heads(), key=str)  # the digest's input, same scan
+    assert heads[("ben", "USD")].sequence == 1
 
 
 def test_a_hold_placed_before_the_index_existed_is_expired_by_the_nightly_run(counting, table):

@@ -386,3 +386,25 @@ def test_a_local_endpoint_without_a_region_takes_a_local_one(ledger):
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_readme_snippet_recomputes_a_chain_from_the_history_route_alone(api_server):
+    import urllib.request
+
+    from tests.unit.test_chain import readme_snippet
+
+    user = unique("snippet")
+    for n in range(3):
+        body = json.dumps({"idempotentKey": unique("k"), "userId": user, "amount": f"{n + 1}.25", "type": "credit"})
+        request = urllib.request.Request(
+            f"{api_server}/transactions", data=body.encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request) as answer:
+            receipt = json.load(answer)["receipts"][0]
+    with urllib.request.urlopen(f"{api_server}/users/{user}/balance") as answer:
+        head = json.load(answer)["head"]
+
+    recomputed = readme_snippet()["chain_head"](api_server, user)
+
+    assert recomputed == head["hash"] == receipt["hash"]
+    assert head["sequence"] == receipt["sequence"] == 3
