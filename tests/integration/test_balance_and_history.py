@@ -13,12 +13,13 @@ def test_balance_of_unknown_user_is_100_and_reading_writes_nothing(store):
     result = invoke(balance, user_event("balance", user))
 
     assert result.status == 200
-    assert result.body == {  # the original three fields, and held / available (additive)
+    assert result.body == {  # the original three fields, then held / available and the chain's head (additive)
         "userId": user,
         "balance": "100.00",
         "currency": "USD",
         "held": "0.00",
         "available": "100.00",
+        "head": {"sequence": 0, "hash": "0" * 64},
     }
     assert store.count_all() == before
     assert store.user_items(user) == []

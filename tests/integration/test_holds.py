@@ -98,7 +98,9 @@ def test_a_partial_capture_moves_the_amount_releases_the_rest_and_ends_the_hold(
     assert replay.status == 200 and replay.raw_body == captured.raw_body and replay.headers["idempotent-replayed"]
     assert again.status == void.status == 409 and again.body["error"]["code"] == "HOLD_NOT_PENDING"
     assert "captured" in again.body["error"]["message"]
-    assert shown.body == captured.body | {"status": "captured"}
+    assert shown.body == captured.body | {"status": "captured", "receipts": []}  # the capture's answer has them
+    [receipt] = captured.body["receipts"]
+    assert receipt["userId"] == user and len(receipt["hash"]) == 64
     assert amounts(user) == ("80.00", "0.00", "80.00")
     [entry] = invoke(history, user_event("history", user, {})).body["items"]
     assert (entry["type"], entry["amount"], entry["holdId"], entry["transactionId"]) == (

@@ -43,6 +43,7 @@ def test_transfer_moves_both_legs_and_answers_both_balances(store):
         "description",
         "metadata",
         "createdAt",
+        "receipts",
     }
     assert (body["fromBalance"], body["toBalance"], body["amount"], body["currency"]) == (
         "74.50",
@@ -155,6 +156,8 @@ def test_assets_have_their_own_balances_formats_and_history(store):
     assert (euro.body["amount"], euro.body["balance"], euro.body["counterparty"]) == ("12.00", "12.00", "treasury")
     assert (spend.body["balance"], spend.body["counterparty"]) == ("43", "revenue")
     listed = invoke(balances, user_event("balances", user)).body
+    heads = [balance.pop("head") for balance in listed["balances"]]
+    assert [head["sequence"] for head in heads] == [0, 1, 2]  # USD untouched, EUR one entry, GOLD two
     assert listed == {
         "userId": user,
         "balances": [

@@ -34,6 +34,7 @@ from tests.support import (
     with_body,
 )
 from wallet.aws import dynamodb_client
+from wallet.chain import GENESIS_HASH, hash_fields
 
 USERS = ["alice", "bob", "carol"]
 ASSETS = {"USD": (2, 10000), "EUR": (2, 0), "GOLD": (0, 0)}  # scale, opening in minor units
@@ -460,6 +461,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def read_balances(self, name):
         result = invoke(balances, user_event("balances", self.user_id(name)))
         assert result.status == 200
+        heads = [balance.pop("head") for balance in result.body["balances"]]
         assert result.body["balances"] == [
             {
                 "currency": code,
@@ -469,6 +471,9 @@ class LedgerMachine(RuleBasedStateMachine):
             }
             for code in ASSETS
         ]
+        for code, head in zip(ASSETS, heads, strict=True):
+            assert head["sequence"] == len(self.model.ledger.get((name, code), []))
+            assert head["hash"] == GENESIS_HASH if head["sequence"] == 0 else head["hash"] != GENESIS_HASH
 
     @rule(name=st.sampled_from(USERS), currency=st.sampled_from(list(ASSETS)))
     def read_balance(self, name, currency):
@@ -503,6 +508,13 @@ class LedgerMachine(RuleBasedStateMachine):
         assert [
             (item["type"], item["amount"], item["balanceAfter"], item["counterparty"]) for item in items
         ] == expected
+        previous = GENESIS_HASH  # the account's chain, recomputed from its history alone
+        for sequence, item in enumerate(reversed(items), start=1):
+            assert (item["sequence"], item["previousHash"]) == (sequence, previous)
+            assert hash_fields(item, previous) == item["hash"]
+            previous = item["hash"]
+        head = invoke(balance, user_event("balance", self.user_id(name), {"currency": currency})).body["head"]
+        assert head == {"sequence": len(items), "hash": previous}
 
     @invariant()
     def system_accounts_match_the_model_and_the_books_balance(self):

@@ -49,9 +49,9 @@ def test_balances_at_an_instant_cover_every_asset(timeline):
     result = invoke(balances, user_event("balances", user, {"at": first}))
     assert result.status == 200
     assert result.body["balances"] == [  # held and available describe now, not a past instant
-        {"currency": "USD", "balance": "110.00", "held": None, "available": None},
-        {"currency": "EUR", "balance": "0.00", "held": None, "available": None},
-        {"currency": "GOLD", "balance": "0", "held": None, "available": None},
+        {"currency": "USD", "balance": "110.00", "held": None, "available": None, "head": None},
+        {"currency": "EUR", "balance": "0.00", "held": None, "available": None, "head": None},
+        {"currency": "GOLD", "balance": "0", "held": None, "available": None, "head": None},
     ]
 
 

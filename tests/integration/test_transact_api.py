@@ -30,7 +30,7 @@ def test_credit_returns_201_with_the_balance_after_it(store):
     assert "idempotent-replayed" not in result.headers
     body = result.body
     original = {"transactionId", "idempotentKey", "userId", "type", "amount", "balance", "createdAt"}
-    assert set(body) == original | {"currency", "counterparty", "description", "metadata"}  # additive only
+    assert set(body) == original | {"currency", "counterparty", "description", "metadata", "receipts"}  # additive
     assert (body["currency"], body["counterparty"], body["description"], body["metadata"]) == (
         "USD",
         "treasury",
@@ -48,6 +48,9 @@ def test_credit_returns_201_with_the_balance_after_it(store):
     [entry] = store.ledger(user)
     assert entry["transactionId"]["S"] == body["transactionId"]
     assert entry["balanceAfterMinor"]["N"] == "15000"
+    assert body["receipts"] == [  # the entry as its account's chain holds it
+        {"userId": user, "currency": "USD", "sequence": 1, "previousHash": "0" * 64, "hash": entry["hash"]["S"]}
+    ]
 
 
 def test_sample_events_credit_then_debit_then_overdraft():
