@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from wallet.chain import entry_fields
 from wallet.models import Hold, HoldStatus, LedgerEntry, Outcome
 from wallet.money import format_amount
 from wallet.repository import key_record_from_item
@@ -95,17 +96,14 @@ def key_record_event(item: dict[str, Any]) -> MovementEvent | None:
     return MovementEvent(event_id=identifier, detail_type=DETAIL_TYPES[operation], detail=detail)
 
 
+_ENTRY_FIELDS = ("userId", "currency", "type", "amount", "balanceAfter", "sequence", "counterparty", "transactionId")
+
+
 def _entry(entry: LedgerEntry) -> dict[str, Any]:
     """An account leg; (userId, currency, sequence) orders a consumer's view of one account."""
+    fields = entry_fields(entry)
     return {
-        "userId": entry.user_id,
-        "currency": entry.currency,
-        "type": entry.type.value,
-        "amount": format_amount(entry.amount_minor, entry.scale),
-        "balanceAfter": format_amount(entry.balance_after_minor, entry.scale),
-        "sequence": entry.sequence,
-        "counterparty": entry.counterparty,
-        "transactionId": entry.transaction_id,
+        **{name: fields[name] for name in _ENTRY_FIELDS},
         "description": entry.description,
         "metadata": entry.metadata,
         "previousHash": entry.previous_hash,

@@ -258,20 +258,26 @@ def test_a_receipt_is_found_in_its_chain_until_its_entry_is_rewritten(ledger):
     assert changed.returncode == 1 and "its chain has findings" in changed.stdout
 
 
-def test_accounts_written_before_the_chain_are_named_then_chained_from_their_state(ledger):
-    """Entries without hashes (written before chains existed): verify names the account; `make chain` starts its
-    chain from its state; its next movement chains on; a digest then anchors it."""
-    for item in ledger.entries("alice"):
+def written_before_the_chain(ledger: Ledger, user: str) -> None:
+    """The user's USD entries and balance as a release before the chain wrote them: no hashes, no head. The
+    digest taken earlier anchored the chain they had, so it goes too."""
+    for item in ledger.entries(user):
         del item["previousHash"], item["hash"]
         ledger.put(item)
     ledger.client.update_item(
         TableName=ledger.table,
-        Key={"PK": {"S": "USER#alice"}, "SK": {"S": "BALANCE#USD"}},
+        Key={"PK": {"S": f"USER#{user}"}, "SK": {"S": "BALANCE#USD"}},
         UpdateExpression="REMOVE headHash",
     )
-    for path in ledger.digests.glob("*.json"):  # the digest anchored alice's chain: start without one
+    for path in ledger.digests.glob("*.json"):
         path.chmod(0o644)
         path.unlink()
+
+
+def test_accounts_written_before_the_chain_are_named_then_chained_from_their_state(ledger):
+    """Entries without hashes (written before chains existed): verify names the account; `make chain` starts its
+    chain from its state; its next movement chains on; a digest then anchors it."""
+    written_before_the_chain(ledger, "alice")
 
     unchained = ledger.verify()
     environment = {**os.environ, "WALLET_TABLE_NAME": ledger.table, "PYTHONPATH": f"lambdas{os.pathsep}."}
@@ -297,22 +303,12 @@ def test_accounts_written_before_the_chain_are_named_then_chained_from_their_sta
 
 
 def test_the_next_movement_of_an_unchained_account_starts_its_chain_from_its_state(ledger):
-    for item in ledger.entries("bob"):
-        del item["previousHash"], item["hash"]
-        ledger.put(item)
-    ledger.client.update_item(
-        TableName=ledger.table,
-        Key={"PK": {"S": "USER#bob"}, "SK": {"S": "BALANCE#USD"}},
-        UpdateExpression="REMOVE headHash",
-    )
+    written_before_the_chain(ledger, "bob")
     account = ledger.service.repository.get_account("bob", "USD")
     assert account is not None
     expected_previous = previous_hash(account, 2)
 
     entry = ledger.service.transact("k12", "bob", "1.00", "credit").entry
-    for path in ledger.digests.glob("*.json"):
-        path.chmod(0o644)
-        path.unlink()
     result = ledger.verify()
 
     assert entry.previous_hash == expected_previous != GENESIS_HASH
