@@ -43,10 +43,10 @@ class LedgerDigests(Construct):
         skip_checkov(
             self.access_logs,
             {
-                "CKV_AWS_18": "This is the access-log bucket itself.",
+                "CKV_AWS_18": "This is the access-log bucket itself: logging it into another bucket would never end.",
                 "CKV_AWS_145": "S3 server access logs are delivered only to buckets encrypted with SSE-S3.",
                 "CKV_AWS_144": "Access logs of one region's digest bucket; replication is the operator's choice.",
-                "CKV2_AWS_62": "Nothing reacts to access-log objects.",
+                "CKV2_AWS_62": "Nothing reacts to access-log objects: they are read only when investigating access.",
             },
         )
         self.bucket = s3.Bucket(

@@ -18,11 +18,15 @@ def main(argv: list[str] | None = None) -> int:
         from wallet.digests import digest_anchor, take_digest
         from wallet.event_bus import JsonLinesPublisher
         from wallet.service import timestamp, utc_now
+        from wallet.wording import counted
 
         service = wallet.default_service()
         events = JsonLinesPublisher(Path(os.environ.get("WALLET_EVENTS_FILE", DATA_DIR / "events.jsonl")))
         digest, location = take_digest(service.chain_heads(), timestamp(utc_now()), digest_anchor(DIGEST_DIR), events)
-        print(f"digest of {digest.created_at}: {len(digest.heads)} accounts, {digest.entries} entries")
+        print(
+            f"digest of {digest.created_at}: {counted(len(digest.heads), 'account')}, "
+            f"{counted(digest.entries, 'entry', 'entries')}"
+        )
         print(f"root {digest.root}")
         print(f"anchored at {location}")
         return 0

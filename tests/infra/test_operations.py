@@ -120,7 +120,9 @@ def test_the_nightly_run_may_query_the_pending_holds_index_and_no_other(template
                 resource = statement["Resource"]
                 if isinstance(resource, dict) and "Fn::Join" in resource:  # <table ARN>/index/<name>
                     indexes[resource["Fn::Join"][1][1]] = statement["Action"]
-    assert indexes == {"/index/PendingHolds": "dynamodb:Query"}
+    assert {name: action for name, action in indexes.items() if name.startswith("/index/")} == {
+        "/index/PendingHolds": "dynamodb:Query"
+    }
 
 
 def test_the_schedule_comes_from_context():
@@ -214,7 +216,17 @@ def test_every_checkov_skip_names_its_check_and_gives_a_reason(template):
         for resource in template.to_json()["Resources"].values()
         for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
     ]
-    assert {skip["id"] for skip in skips} == {"CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"}
+    assert {skip["id"] for skip in skips} == {
+        "CKV_AWS_116",
+        "CKV_AWS_117",
+        "CKV_AWS_173",
+        # the digest bucket and its access-log bucket (infra/digests.py)
+        "CKV_AWS_18",
+        "CKV_AWS_144",
+        "CKV_AWS_145",
+        "CKV2_AWS_61",
+        "CKV2_AWS_62",
+    }
     assert all(len(skip["comment"]) > 40 for skip in skips)
 
 
