@@ -136,18 +136,15 @@ def measure_throughput(
     return rows
 
 
-def measure_verify(endpoint: str) -> dict[str, Any]:
+def measure_verify() -> dict[str, Any]:
     """`make verify` over the whole bench table once the rows have run (every entry they wrote), on DynamoDB
-    Local: entries verified per second, and what it found (nothing, on an untouched table)."""
-    import boto3
-
+    Local (AWS_ENDPOINT_URL_DYNAMODB): entries verified per second, and what it found (none on an untouched table)."""
+    from wallet.aws import dynamodb_scan_client
     from wallet.repository import WalletRepository
-    from wallet.service import WalletService
     from wallet.settings import get_settings
     from wallet.verify import verify_ledger
 
-    client = boto3.session.Session().client("dynamodb", endpoint_url=endpoint)
-    report = verify_ledger(WalletService(WalletRepository(client, TABLE), get_settings()), None)
+    report = verify_ledger(WalletRepository(dynamodb_scan_client(), TABLE), get_settings(), None)
     row = {
         "accounts": report.accounts,
         "entries": report.entries,

@@ -87,3 +87,47 @@ def test_where_digests_go_follows_the_environment(monkeypatch, tmp_path):
         digest_anchor()
     monkeypatch.setenv("WALLET_DIGEST_BUCKET", "digests")
     assert isinstance(digest_anchor(tmp_path), S3Anchor)
+
+
+def test_the_nightly_run_anchors_a_digest_of_every_head_and_publishes_it(locked_bucket, monkeypatch):
+    """The scheduled handler end to end on moto: the books checked, then one digest of the heads its scan read,
+    locked in the bucket and handed to the bus's publisher."""
+    import wallet
+    from handlers import reconcile
+    from infra.tables import ensure_tables
+    from local.lambda_context import LocalLambdaContext
+    from wallet.aws import dynamodb_client
+    from wallet.settings import get_settings
+
+    monkeypatch.setenv("WALLET_DIGEST_BUCKET", "digests")
+    monkeypatch.setenv("WALLET_EVENT_BUS_NAME", "wallet-events")
+    monkeypatch.setenv("WALLET_TABLE_NAME", "Wallet")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    for cached in (get_settings, wallet.default_service):
+        cached.cache_clear()
+    ensure_tables(dynamodb_client())
+    published = Recorder()
+    buses = []
+
+    def publisher(bus_name: str) -> Recorder:
+        buses.append(bus_name)
+        return published
+
+    monkeypatch.setattr(reconcile, "EventBridgePublisher", publisher)
+    wallet.transact("n1", "alice", "5.00", "credit")
+    wallet.transfer("n2", "alice", "bob", "1.00")
+    try:
+        answer = reconcile.lambda_handler({}, LocalLambdaContext())
+    finally:
+        for cached in (get_settings, wallet.default_service):
+            cached.cache_clear()
+
+    assert answer["clean"] is True
+    digest = S3Anchor("digests").latest()
+    assert digest is not None and answer["digest"]["root"] == digest.root
+    assert [(head.user_id, head.sequence) for head in digest.heads] == [("alice", 2), ("bob", 1)]
+    key = answer["digest"]["location"].removeprefix("s3://digests/")
+    assert locked_bucket.get_object(Bucket="digests", Key=key)["ObjectLockMode"] == "COMPLIANCE"
+    [event] = published.events
+    assert buses == ["wallet-events"]
+    assert event.detail_type == DIGEST_DETAIL_TYPE and event.detail["root"] == digest.root

@@ -22,11 +22,19 @@ _SCAN_PAGE_ITEMS = 100  # items handed from a scan segment to the reader at a ti
 
 
 class TableScans(TableAccess):
-    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[dict[str, Any]]:
-        """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items."""
+    def scan(
+        self, segment: int = 0, total_segments: int = 1, key_prefixes: tuple[str, ...] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items; with
+        key_prefixes, only the items whose partition key starts with one of them (DynamoDB still reads, and
+        bills, the rest, but does not send them)."""
         request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
         if total_segments > 1:
             request.update(Segment=segment, TotalSegments=total_segments)
+        if key_prefixes:
+            values = {f":p{index}": _s(prefix) for index, prefix in enumerate(key_prefixes)}
+            request["FilterExpression"] = " OR ".join(f"begins_with(PK, {name})" for name in values)
+            request["ExpressionAttributeValues"] = values
         return self._items("scan", request)
 
     def balance_items(self) -> Iterator[dict[str, Any]]:
@@ -55,10 +63,13 @@ class TableScans(TableAccess):
         }
         return self._items("scan", request)
 
-    def scan_parallel(self, segments: int, buffered_pages: int = 8) -> Iterator[dict[str, Any]]:
-        """Every item, read by `segments` parallel scans; at most `buffered_pages` pages wait in memory."""
+    def scan_parallel(
+        self, segments: int, buffered_pages: int = 8, key_prefixes: tuple[str, ...] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Every item (or those under key_prefixes, see scan), read by `segments` parallel scans; at most
+        `buffered_pages` pages wait in memory."""
         if segments <= 1:
-            yield from self.scan()
+            yield from self.scan(key_prefixes=key_prefixes)
             return
         pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=buffered_pages)
         stop = threading.Event()
@@ -66,7 +77,7 @@ class TableScans(TableAccess):
         def read(segment: int) -> None:
             try:
                 page: list[dict[str, Any]] = []
-                for item in self.scan(segment, segments):
+                for item in self.scan(segment, segments, key_prefixes):
                     if stop.is_set():
                         return
                     page.append(item)
