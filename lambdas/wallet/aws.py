@@ -38,16 +38,20 @@ def s3_client() -> Any:
     return boto3.session.Session().client("s3", config=_CLIENT_CONFIG)
 
 
+_WIRE_READS = ("ScanOutput", "QueryOutput", "BatchGetItemOutput")
+
+
 class _WireItems:
-    """A successful Scan's answer decoded by json.loads: DynamoDB's wire format already is the low-level client's
-    shape (attribute values as {"S": ...}, numbers as text), and botocore's shape-walking parser takes about
-    150 µs an item, as long as DynamoDB Local takes to serve it. Anything else goes to botocore's parser."""
+    """A successful read's answer decoded by json.loads: DynamoDB's wire format already is the low-level client's
+    shape (attribute values as {"S": ...}, numbers as text; the Wallet table holds no binary attribute, which
+    botocore would decode), and botocore's shape-walking parser takes about 150 µs an item, as long as DynamoDB
+    Local takes to serve it. Anything else goes to botocore's parser."""
 
     def __init__(self, parser: Any):
         self._parser = parser
 
     def parse(self, response: dict[str, Any], shape: Any) -> dict[str, Any]:
-        if response["status_code"] == 200 and shape is not None and shape.name == "ScanOutput":
+        if response["status_code"] == 200 and shape is not None and shape.name in _WIRE_READS:
             parsed: dict[str, Any] = json.loads(response["body"])
             parsed["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": response["headers"]}
             return parsed
@@ -61,8 +65,8 @@ class _WireItemsFactory(ResponseParserFactory):
 
 @lru_cache(maxsize=1)
 def dynamodb_scan_client() -> Any:
-    """A DynamoDB client for whole-table reads (make verify, the nightly run): Scan answers skip botocore's
-    parser. Everything else it does is the same as dynamodb_client()'s."""
+    """A DynamoDB client for whole-ledger reads (make verify): Scan, Query and BatchGetItem answers skip
+    botocore's parser. Everything else it does is the same as dynamodb_client()'s."""
     session = botocore.session.get_session()
     session.register_component("response_parser_factory", _WireItemsFactory())
     return boto3.session.Session(botocore_session=session).client("dynamodb", config=_CLIENT_CONFIG)

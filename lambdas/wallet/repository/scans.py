@@ -3,32 +3,43 @@
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wallet.models import (
+    AccountKey,
     Outcome,
 )
 from wallet.repository.items import (
+    BY_TIME_INDEX,
+    ENTRY_SK_PREFIX,
     _s,
+    balance_sk,
     key_pk,
+    system_pk,
+    user_pk,
 )
 from wallet.repository.table import (
     TableAccess,
 )
 
 _SCAN_PAGE_ITEMS = 100  # items handed from a scan segment to the reader at a time
+_BATCH_GET_KEYS = 100  # BatchGetItem's limit
 
 
 class TableScans(TableAccess):
     def scan(
-        self, segment: int = 0, total_segments: int = 1, key_prefixes: tuple[str, ...] = ()
+        self, segment: int = 0, total_segments: int = 1, key_prefixes: tuple[str, ...] = (), index: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items; with
         key_prefixes, only the items whose partition key starts with one of them (DynamoDB still reads, and
-        bills, the rest, but does not send them)."""
-        request: dict[str, Any] = {"TableName": self._table, "ConsistentRead": True}
+        bills, the rest, but does not send them); with index, the items of that index (eventually consistent)."""
+        request: dict[str, Any] = {"TableName": self._table}
+        if index is None:
+            request["ConsistentRead"] = True
+        else:
+            request["IndexName"] = index
         if total_segments > 1:
             request.update(Segment=segment, TotalSegments=total_segments)
         if key_prefixes:
@@ -36,6 +47,33 @@ class TableScans(TableAccess):
             request["FilterExpression"] = " OR ".join(f"begins_with(PK, {name})" for name in values)
             request["ExpressionAttributeValues"] = values
         return self._items("scan", request)
+
+    def ledger_entry_items(self, segments: int) -> Iterator[dict[str, Any]]:
+        """Every ledger entry, from the ByTime index (it holds entries and holds, nothing else): a whole-ledger
+        read that does not read key records and system legs too. Eventually consistent: for a table at rest."""
+        return self.scan_parallel(segments, key_prefixes=("USER#",), index=BY_TIME_INDEX)
+
+    def balance_items_of(self, keys: Sequence[AccountKey]) -> list[dict[str, Any]]:
+        """The balance items of these accounts (those that exist), 100 to a BatchGetItem."""
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(keys), _BATCH_GET_KEYS):
+            items += self._batch_get(
+                [(user_pk(user), balance_sk(currency)) for user, currency in keys[start : start + _BATCH_GET_KEYS]]
+            )
+        return items
+
+    def system_leg_items(self, account: str, currency: str, bucket: int) -> Iterator[dict[str, Any]]:
+        """Every leg of one system account bucket, as raw items."""
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :entry)",
+            "ExpressionAttributeValues": {
+                ":pk": _s(system_pk(account, currency, bucket)),
+                ":entry": _s(ENTRY_SK_PREFIX),
+            },
+            "ConsistentRead": True,
+        }
+        return self._items("query", request)
 
     def balance_items(self) -> Iterator[dict[str, Any]]:
         """Every user balance item (key, balance, entry count and chain head only): the ledger digest's input."""
@@ -64,12 +102,12 @@ class TableScans(TableAccess):
         return self._items("scan", request)
 
     def scan_parallel(
-        self, segments: int, buffered_pages: int = 8, key_prefixes: tuple[str, ...] = ()
+        self, segments: int, buffered_pages: int = 8, key_prefixes: tuple[str, ...] = (), index: str | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every item (or those under key_prefixes, see scan), read by `segments` parallel scans; at most
-        `buffered_pages` pages wait in memory."""
+        """Every item (or those under key_prefixes, or of an index: see scan), read by `segments` parallel
+        scans; at most `buffered_pages` pages wait in memory."""
         if segments <= 1:
-            yield from self.scan(key_prefixes=key_prefixes)
+            yield from self.scan(key_prefixes=key_prefixes, index=index)
             return
         pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=buffered_pages)
         stop = threading.Event()
@@ -77,7 +115,7 @@ class TableScans(TableAccess):
         def read(segment: int) -> None:
             try:
                 page: list[dict[str, Any]] = []
-                for item in self.scan(segment, segments, key_prefixes):
+                for item in self.scan(segment, segments, key_prefixes, index):
                     if stop.is_set():
                         return
                     page.append(item)
