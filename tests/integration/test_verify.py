@@ -237,6 +237,11 @@ def test_a_consistent_rewrite_passes_reconcile_and_only_the_digest_catches_it(le
     assert books.clean, books.summary()
     findings = [line for line in result.stdout.splitlines() if line.startswith("FINDING")]
     assert len(findings) == 1 and "history rewritten" in findings[0], result.stdout
+    for path in ledger.digests.glob("*.json"):  # without the digest, nothing else can tell
+        path.chmod(0o644)
+        path.unlink()
+    without_digest = ledger.verify()
+    assert without_digest.returncode == 0, without_digest.stdout
 
 
 def test_a_receipt_is_found_in_its_chain_until_its_entry_is_rewritten(ledger):
