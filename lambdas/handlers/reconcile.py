@@ -20,10 +20,9 @@ from wallet.digests import digest_anchor, take_digest
 from wallet.event_bus import EventBridgePublisher
 from wallet.models import Hold
 from wallet.reconcile import Report, reconcile, reconcile_live
-from wallet.repository import hold_from_item, is_unindexed_pending_hold
+from wallet.repository import account_from_item, hold_from_item, is_balance_item, is_unindexed_pending_hold
 from wallet.service import WalletService, timestamp, utc_now
 from wallet.settings import get_settings
-from wallet.verify import heads_from_balances
 
 SCAN_SEGMENTS = 4
 
@@ -53,8 +52,9 @@ def run_reconciliation(
             if expire and is_unindexed_pending_hold(item):  # placed before the index: the scan finds them
                 hold = hold_from_item(item)
                 unindexed[hold.hold_id] = hold
-            elif heads is not None:
-                for head in heads_from_balances([item]):
+            elif heads is not None and is_balance_item(item):
+                head = Head.of(account_from_item(item))
+                if head is not None:
                     heads[(head.user_id, head.currency)] = head
             yield item
 

@@ -115,6 +115,13 @@ class Head:
     def from_json(cls, value: dict[str, Any]) -> "Head":
         return cls(value["userId"], value["currency"], int(value["sequence"]), value["hash"])
 
+    @classmethod
+    def of(cls, account: Account) -> "Head | None":
+        """The account's head, if it has a chain (a chained entry, or a chain started from its state)."""
+        if account.head_hash is None or account.entries == 0:
+            return None
+        return cls(account.user_id, account.currency, account.entries, account.head_hash)
+
 
 def _leaf(head: Head) -> bytes:
     return hashlib.sha256(b"\x00" + canonical_json(head.to_json()).encode("utf-8")).digest()

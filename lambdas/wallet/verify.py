@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from wallet.chain import GENESIS_HASH, Digest, Head, hash_fields, start_hash
+from wallet.chain import GENESIS_HASH, Digest, hash_fields, start_hash
 from wallet.models import EntryType
 from wallet.money import format_amount
 from wallet.service import SYSTEM_BUCKETS
@@ -82,7 +82,6 @@ class VerifyReport:
     system_legs: int = 0
     seconds: float = 0.0
     digest: Digest | None = None
-    unchained: list[tuple[str, str]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     receipt: str | None = None  # what --receipt found, in words
     receipt_found: bool = False
@@ -199,7 +198,6 @@ class LedgerVerifier:
             if opening is not None:
                 openings[key] = opening
             if unchained:
-                report.unchained.append(key)
                 findings.append(
                     Finding(*key, None, None, "no hash chain yet: `make chain` (or its next movement) starts it")
                 )
@@ -424,16 +422,6 @@ class LedgerVerifier:
                 report.receipt_found = True
                 return
         report.receipt = f"receipt {receipt}: no ledger entry has this hash"
-
-
-def heads_from_balances(items: list[dict[str, Any]]) -> list[Head]:
-    """The chain heads of the balance items given (accounts with a chained entry, or a started chain)."""
-    heads = []
-    for item in items:
-        count = int(item.get("entryCount", item.get("version", {"N": "0"}))["N"])
-        if "headHash" in item and count > 0:
-            heads.append(Head(item["PK"]["S"][5:], item["SK"]["S"][8:], count, item["headHash"]["S"]))
-    return heads
 
 
 def _system_partitions(accounts: set[str], currencies: set[str]) -> list[tuple[str, str, int]]:

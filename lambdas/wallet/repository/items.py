@@ -86,6 +86,10 @@ def _optional_text(item: dict[str, Any], name: str) -> str | None:
     return item[name]["S"] if name in item else None
 
 
+def is_balance_item(item: dict[str, Any]) -> bool:
+    return item["PK"]["S"].startswith("USER#") and item["SK"]["S"].startswith("BALANCE#")
+
+
 def account_from_item(item: dict[str, Any]) -> Account:
     holds = {
         hold_id: (int(value["M"]["a"]["N"]), int(value["M"]["x"]["N"]))

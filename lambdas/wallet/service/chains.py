@@ -9,12 +9,8 @@ from wallet.service.commit import MovementCommitter
 class Chains(MovementCommitter):
     def chain_heads(self) -> list[Head]:
         """Every chained account's head, read by one filtered scan of the balance items."""
-        heads = []
-        for item in self._repository.balance_items():
-            account = account_from_item(item)
-            if account.head_hash is not None and account.entries > 0:
-                heads.append(Head(account.user_id, account.currency, account.entries, account.head_hash))
-        return heads
+        heads = (Head.of(account_from_item(item)) for item in self._repository.balance_items())
+        return [head for head in heads if head is not None]
 
     def start_chains(self) -> tuple[int, int]:
         """Starts the chain of every account with entries but no chain head, from its current state (the

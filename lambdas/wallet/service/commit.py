@@ -140,10 +140,6 @@ class MovementCommitter:
     def repository(self) -> WalletRepository:
         return self._repository
 
-    @property
-    def settings(self) -> Settings:
-        return self._settings
-
     def payload(self, command: Command) -> dict[str, Any]:
         """The command as JSON-ready strings with every default applied: what a key is compared on."""
         if isinstance(command, ReversalCommand):
