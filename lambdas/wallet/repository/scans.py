@@ -30,12 +30,18 @@ _BATCH_GET_KEYS = 100  # BatchGetItem's limit
 
 class TableScans(TableAccess):
     def scan(
-        self, segment: int = 0, total_segments: int = 1, key_prefixes: tuple[str, ...] = (), index: str | None = None
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        key_prefixes: tuple[str, ...] = (),
+        index: str | None = None,
+        attributes: tuple[str, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """Every item of the table (one parallel-scan segment), page by page, as raw DynamoDB items; with
         key_prefixes, only the items whose partition key starts with one of them (DynamoDB still reads, and
-        bills, the rest, but does not send them); with index, the items of that index (eventually consistent)."""
-        request: dict[str, Any] = {"TableName": self._table}
+        bills, the rest, but does not send them); with index, the items of that index (eventually consistent);
+        with attributes, only those attributes of each item."""
+        request: dict[str, Any] = {"TableName": self._table, **_projection(attributes)}
         if index is None:
             request["ConsistentRead"] = True
         else:
@@ -48,23 +54,27 @@ class TableScans(TableAccess):
             request["ExpressionAttributeValues"] = values
         return self._items("scan", request)
 
-    def ledger_entry_items(self, segments: int) -> Iterator[dict[str, Any]]:
+    def ledger_entry_items(self, segments: int, attributes: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
         """Every ledger entry, from the ByTime index (it holds entries and holds, nothing else): a whole-ledger
         read that does not read key records and system legs too. Eventually consistent: for a table at rest."""
-        return self.scan_parallel(segments, key_prefixes=("USER#",), index=BY_TIME_INDEX)
+        return self.scan_parallel(segments, key_prefixes=("USER#",), index=BY_TIME_INDEX, attributes=attributes)
 
-    def balance_items_of(self, keys: Sequence[AccountKey]) -> list[dict[str, Any]]:
+    def balance_items_of(self, keys: Sequence[AccountKey], attributes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """The balance items of these accounts (those that exist), 100 to a BatchGetItem."""
         items: list[dict[str, Any]] = []
         for start in range(0, len(keys), _BATCH_GET_KEYS):
             items += self._batch_get(
-                [(user_pk(user), balance_sk(currency)) for user, currency in keys[start : start + _BATCH_GET_KEYS]]
+                [(user_pk(user), balance_sk(currency)) for user, currency in keys[start : start + _BATCH_GET_KEYS]],
+                _projection(attributes),
             )
         return items
 
-    def system_leg_items(self, account: str, currency: str, bucket: int) -> Iterator[dict[str, Any]]:
+    def system_leg_items(
+        self, account: str, currency: str, bucket: int, attributes: tuple[str, ...] = ()
+    ) -> Iterator[dict[str, Any]]:
         """Every leg of one system account bucket, as raw items."""
         request = {
+            **_projection(attributes),
             "TableName": self._table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :entry)",
             "ExpressionAttributeValues": {
@@ -102,12 +112,17 @@ class TableScans(TableAccess):
         return self._items("scan", request)
 
     def scan_parallel(
-        self, segments: int, buffered_pages: int = 8, key_prefixes: tuple[str, ...] = (), index: str | None = None
+        self,
+        segments: int,
+        buffered_pages: int = 8,
+        key_prefixes: tuple[str, ...] = (),
+        index: str | None = None,
+        attributes: tuple[str, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """Every item (or those under key_prefixes, or of an index: see scan), read by `segments` parallel
         scans; at most `buffered_pages` pages wait in memory."""
         if segments <= 1:
-            yield from self.scan(key_prefixes=key_prefixes, index=index)
+            yield from self.scan(key_prefixes=key_prefixes, index=index, attributes=attributes)
             return
         pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=buffered_pages)
         stop = threading.Event()
@@ -115,7 +130,7 @@ class TableScans(TableAccess):
         def read(segment: int) -> None:
             try:
                 page: list[dict[str, Any]] = []
-                for item in self.scan(segment, segments, key_prefixes, index):
+                for item in self.scan(segment, segments, key_prefixes, index, attributes):
                     if stop.is_set():
                         return
                     page.append(item)
@@ -144,3 +159,11 @@ class TableScans(TableAccess):
                 while not all(reader.done() for reader in readers):
                     with contextlib.suppress(queue.Empty):
                         pages.get(timeout=0.05)
+
+
+def _projection(attributes: tuple[str, ...]) -> dict[str, Any]:
+    """A ProjectionExpression naming these attributes (by placeholder: several are reserved words)."""
+    if not attributes:
+        return {}
+    names = {f"#a{position}": name for position, name in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}

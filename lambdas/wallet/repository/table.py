@@ -50,8 +50,16 @@ class TableAccess:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        request = {self._table: {"Keys": [{"PK": _s(pk), "SK": _s(sk)} for pk, sk in keys], "ConsistentRead": True}}
+    def _batch_get(
+        self, keys: Sequence[tuple[str, str]], projection: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        request = {
+            self._table: {
+                "Keys": [{"PK": _s(pk), "SK": _s(sk)} for pk, sk in keys],
+                "ConsistentRead": True,
+                **(projection or {}),
+            }
+        }
         items: list[dict[str, Any]] = []
         while request:
             response = self._call("batch_get_item", RequestItems=request)
