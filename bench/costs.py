@@ -164,6 +164,79 @@ def measure_costs() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- cold start and package size
 
 
+def measure_chain_cpu(rounds: int = 12, credits_per_round: int = 150) -> dict[str, Any]:
+    """The hash chain's CPU per movement: credits through the transact handler in this process, in rounds that
+    alternate the service as it is with the same service building entries unchained (as before the chain: no
+    hash computed, no hash attributes written, no head on the balance). The process's own CPU time is what a
+    Lambda is billed for beyond its waits; alternating rounds spreads this machine's drift over both sides."""
+    from unittest import mock
+
+    from handlers import transact
+    from local.apigw import http_api_event
+    from local.lambda_context import LocalLambdaContext
+
+    users = [f"chain-cpu-{uuid.uuid4().hex[:8]}-{number}" for number in range(20)]
+
+    def credit(user: str) -> None:
+        body = json.dumps({"idempotentKey": str(uuid.uuid4()), "userId": user, "amount": "0.01", "type": "credit"})
+        event = http_api_event("POST", "/transactions", headers={"content-type": "application/json"}, body=body)
+        status = int(transact.lambda_handler(event, LocalLambdaContext())["statusCode"])
+        if status != 201:
+            raise RuntimeError(f"credit answered {status}")
+
+    def cpu_ms_per_credit(accounts: list[str]) -> tuple[float, float]:
+        """(user, system) CPU ms per credit: system time is mostly the socket's (the request's bytes)."""
+        began = os.times()
+        for number in range(credits_per_round):
+            credit(accounts[number % len(accounts)])
+        ended = os.times()
+        return (
+            (ended.user - began.user) * 1000 / credits_per_round,
+            (ended.system - began.system) * 1000 / credits_per_round,
+        )
+
+    def unchained() -> Any:
+        return mock.patch.multiple(
+            "wallet.service.commit", chained=lambda entry, previous: entry, previous_hash=lambda account, scale: ""
+        )
+
+    unchained_users = [f"{user}-unchained" for user in users]  # accounts that never had a chain
+    for user in users:  # each user's first movement (its opening) outside the rounds
+        credit(user)
+    with unchained():
+        for user in unchained_users:
+            credit(user)
+
+    def unchained_round() -> tuple[float, float]:
+        with unchained():
+            return cpu_ms_per_credit(unchained_users)
+
+    cpu_ms_per_credit(users), unchained_round()  # warm-up, not counted
+    chained_ms: list[tuple[float, float]] = []
+    unchained_ms: list[tuple[float, float]] = []
+    for round_number in range(rounds):  # ABBA: neither side always runs first
+        if round_number % 2:
+            unchained_ms.append(unchained_round())
+            chained_ms.append(cpu_ms_per_credit(users))
+        else:
+            chained_ms.append(cpu_ms_per_credit(users))
+            unchained_ms.append(unchained_round())
+    row: dict[str, Any] = {"credits": rounds * credits_per_round * 2}
+    for side, samples in (("chained", chained_ms), ("unchained", unchained_ms)):
+        row[f"{side}_user_ms"] = statistics.median(user for user, _ in samples)
+        row[f"{side}_system_ms"] = statistics.median(system for _, system in samples)
+        row[f"{side}_ms"] = statistics.median(user + system for user, system in samples)
+    row["overhead_pct"] = (row["chained_ms"] / row["unchained_ms"] - 1) * 100
+    row["user_overhead_pct"] = (row["chained_user_ms"] / row["unchained_user_ms"] - 1) * 100
+    print(
+        f"chain CPU: {row['chained_ms']:.2f} ms per credit chained, {row['unchained_ms']:.2f} unchained "
+        f"({row['overhead_pct']:+.1f}%; user CPU {row['chained_user_ms']:.2f} against "
+        f"{row['unchained_user_ms']:.2f}, {row['user_overhead_pct']:+.1f}%)",
+        flush=True,
+    )
+    return row
+
+
 def _import_microseconds(module: str, environment: dict[str, str], interpreter: str = sys.executable) -> int:
     result = subprocess.run(
         [interpreter, "-X", "importtime", "-c", f"import {module}"],

@@ -229,6 +229,17 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {row['operation']} | {row['dynamodb_calls']} ({calls}) | {row['wru']:g} | {row['rru']:g} | "
             f"{row['reported_wcu']:g} / {row['reported_rcu']:g} | {row['usd_per_million']:.2f} |"
         )
+    chain = results.get("chain_cpu")
+    if chain:
+        lines += [
+            "",
+            f"The hash chain's CPU ({chain['credits']:,} credits through the transact handler in one process, "
+            "rounds alternating the service as it is with the same service building its entries unchained, "
+            f"medians): {chain['chained_ms']:.2f} ms per credit chained against {chain['unchained_ms']:.2f} "
+            f"unchained, **{chain['overhead_pct']:+.1f}%** (user CPU {chain['chained_user_ms']:.2f} against "
+            f"{chain['unchained_user_ms']:.2f}). DynamoDB calls and request units are the same either way (the "
+            "head moves in the balance's own update).",
+        ]
     cold = results["cold_start"]
     imports = ", ".join(f"`{module}` {ms:.0f} ms" for module, ms in cold["import_ms"].items())
     package = results["package"]

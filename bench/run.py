@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.costs import (
+    measure_chain_cpu,
     measure_cold_start,
     measure_costs,
     measure_package,
@@ -136,7 +137,7 @@ def main() -> None:
             "verify": verify,
         }
         if not args.throughput_only:
-            results.update(cost=measure_costs(), **quiet)
+            results.update(cost=measure_costs(), chain_cpu=measure_chain_cpu(), **quiet)
     finally:
         if simulator:
             simulator.stop()
