@@ -11,6 +11,7 @@ from typing import Any
 
 from wallet.digests import DIGEST_DETAIL_TYPE
 from wallet.events import DETAIL_TYPES
+from wallet.service.postings import MAX_POSTINGS
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "docs" / "events"
 _TEXT = {"type": "string", "minLength": 1}
@@ -60,15 +61,32 @@ _HOLD: dict[str, Any] = {
     },
     "additionalProperties": False,
 }
+_SIDE = {
+    "type": "object",
+    "description": "exactly one of userId or systemAccount",
+    "properties": {"userId": _TEXT, "systemAccount": _TEXT},
+    "minProperties": 1,
+    "maxProperties": 1,
+    "additionalProperties": False,
+}
+_POSTING = {
+    "type": "object",
+    "description": "amount of currency leaves `from` and reaches `to`",
+    "required": ["from", "to", "amount", "currency"],
+    "properties": {"from": _SIDE, "to": _SIDE, "amount": _AMOUNT, "currency": _TEXT},
+    "additionalProperties": False,
+}
+_MOST_ENTRIES = 2 * MAX_POSTINGS  # a postings transaction (or its reversal): a user on both sides of each
 # What each detail type carries beyond the common fields: legs (how many) and a hold (in which status).
 _SHAPES: dict[str, dict[str, Any]] = {
     "transaction": {"entries": (1, 1), "required": ["transactionId"]},
     "transfer": {"entries": (2, 2), "required": ["transactionId", "transferId"]},
-    "reversal": {"entries": (1, 2), "required": ["transactionId", "reversalOf"]},
+    "reversal": {"entries": (1, _MOST_ENTRIES), "required": ["transactionId", "reversalOf"]},
     "hold": {"entries": (0, 0), "hold": "pending"},
     "capture": {"entries": (1, 2), "hold": "captured", "required": ["transactionId"]},
     "void": {"entries": (0, 0), "hold": "voided"},
     "expire": {"entries": (0, 0), "hold": "expired"},  # the nightly sweep; its key starts with \u001f
+    "postings": {"entries": (1, _MOST_ENTRIES), "required": ["transactionId"], "several_assets": True},
 }
 
 
@@ -88,7 +106,14 @@ def detail_schema(operation: str) -> dict[str, Any]:
         "transferId": _TEXT,
         "reversalOf": _TEXT,
     }
-    required = ["eventId", "operation", "idempotentKey", "occurredAt", "request", "entries", "currency", "amount"]
+    required = ["eventId", "operation", "idempotentKey", "occurredAt", "request", "entries"]
+    if high:
+        properties["postings"] = {"type": "array", "items": _POSTING, "minItems": 1, "maxItems": MAX_POSTINGS}
+        required.append("postings")
+    if shape.get("several_assets"):
+        del properties["currency"], properties["amount"]
+    else:
+        required += ["currency", "amount"]
     if "hold" in shape:
         properties["hold"] = {**_HOLD, "properties": {**_HOLD["properties"], "status": {"const": shape["hold"]}}}
         required.append("hold")

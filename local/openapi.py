@@ -6,7 +6,18 @@ from handlers/."""
 import json
 
 from api.resolver import build_resolver
-from handlers import balance, balances, history, holds, reversal, system_accounts, transact, transfer
+from handlers import (
+    balance,
+    balances,
+    history,
+    holds,
+    postings,
+    reversal,
+    system_accounts,
+    transact,
+    transaction,
+    transfer,
+)
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
@@ -18,6 +29,8 @@ def openapi_document() -> str:
         balances.router,
         transact.router,
         transfer.router,
+        postings.router,
+        transaction.router,
         reversal.router,
         holds.router,
         history.router,
@@ -26,8 +39,8 @@ def openapi_document() -> str:
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
-        description="A double-entry ledger: balances per asset, exactly-once credits, debits and transfers, "
-        "system accounts. Money is a decimal string with exactly the asset's scale.",
+        description="A double-entry ledger: balances per asset, exactly-once credits, debits, transfers and "
+        "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _without_framework_422(json.loads(schema))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

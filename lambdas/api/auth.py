@@ -2,10 +2,12 @@
 lets a caller act on its own account (its token subject) and keeps money creation, counterparties and
 system accounts for tokens carrying the configured admin scope."""
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from wallet.errors import Forbidden
-from wallet.settings import get_settings
+from wallet.settings import REVENUE, get_settings
 
 
 def _is_admin(event: APIGatewayProxyEventV2) -> bool:
@@ -30,3 +32,25 @@ def require_admin(event: APIGatewayProxyEventV2, action: str) -> None:
     """Raise Forbidden unless the caller is an admin (IAM mode, or a token with the admin scope)."""
     if not _is_admin(event):
         raise Forbidden(f"{action} needs the admin scope.")
+
+
+def require_poster(event: APIGatewayProxyEventV2, postings: list[dict[str, Any]]) -> None:
+    """A postings transaction: an admin may post anything; any other caller only pays from its own account
+    (every `from` is its token's subject) to users or the revenue account, as its own debits do."""
+    if _is_admin(event):
+        return
+    for posting in postings:
+        source, target = posting["from"], posting["to"]
+        if "userId" not in source:
+            raise Forbidden("Posting from a system account needs the admin scope.")
+        require_owner(event, source["userId"])
+        if target.get("systemAccount", REVENUE) != REVENUE:
+            raise Forbidden(f"Posting to a system account other than {REVENUE} needs the admin scope.")
+
+
+def require_party(event: APIGatewayProxyEventV2, user_ids: set[str]) -> None:
+    """Raise Forbidden unless the caller is an admin or one of the users a movement touched."""
+    if _is_admin(event):
+        return
+    if (event.request_context.authorizer.jwt_claim or {}).get("sub") not in user_ids:
+        raise Forbidden("Only an admin or a user the movement touched may read it.")

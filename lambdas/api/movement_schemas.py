@@ -15,14 +15,17 @@ from api.schemas import (
     EntryTypeName,
     Metadata,
     Money,
+    PostingAnswer,
     Receipt,
     RequestAmount,
     SystemAccountName,
     TransactionType,
     UserId,
+    posting_answer,
 )
-from wallet.models import Hold, HoldStatus, LedgerEntry
+from wallet.models import Hold, HoldStatus, LedgerEntry, PostingsResult
 from wallet.money import JsonNumber, format_amount
+from wallet.service.postings import MAX_POSTING_ACCOUNTS, MAX_POSTINGS
 from wallet.settings import DEFAULT_CURRENCY
 
 
@@ -255,4 +258,94 @@ class ReversalResponse(BaseModel):
                 for entry in entries
             ],
             receipts=Receipt.from_entries(entries),
+        )
+
+
+class UserSide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    userId: UserId
+
+
+class SystemSide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    systemAccount: SystemAccountName
+
+
+Side = Annotated[
+    UserSide | SystemSide,
+    Field(description="Exactly one of userId (a user's account) or systemAccount (a configured one)"),
+]
+
+
+class PostingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True)
+
+    source: Side = Field(alias="from")
+    target: Side = Field(alias="to")
+    amount: RequestAmount
+    currency: Currency = DEFAULT_CURRENCY
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "from": self.source.model_dump(),
+            "to": self.target.model_dump(),
+            "amount": self.amount,
+            "currency": self.currency,
+        }
+
+
+class PostingsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotentKey: BodyKey = None
+    postings: list[PostingRequest] = Field(
+        min_length=1,
+        max_length=MAX_POSTINGS,
+        description=f"At most {MAX_POSTINGS} postings among at most {MAX_POSTING_ACCOUNTS} user accounts (user and "
+        "asset); every posting names a user on one side at least, and its two sides differ.",
+    )
+    description: Description | None = None
+    metadata: Metadata | None = None
+
+
+class AccountBalance(BaseModel):
+    userId: str
+    currency: str
+    balance: Money = Field(description="The balance right after this transaction.")
+
+
+class PostingsResponse(BaseModel):
+    transactionId: str
+    idempotentKey: str
+    type: Literal["postings"]
+    postings: list[PostingAnswer]
+    balances: list[AccountBalance] = Field(description="Every user account the postings touched, balance after.")
+    description: str | None
+    metadata: dict[str, str] | None
+    createdAt: str
+    receipts: list[Receipt] = Field(description=RECEIPTS)
+
+    @classmethod
+    def from_result(cls, result: PostingsResult) -> "PostingsResponse":
+        first = result.entries[0]
+        scales = {entry.currency: entry.scale for entry in result.entries}
+        return cls(
+            transactionId=first.transaction_id,
+            idempotentKey=first.idempotent_key,
+            type="postings",
+            postings=[posting_answer(posting, scales[posting.currency]) for posting in result.postings],
+            balances=[
+                AccountBalance(
+                    userId=entry.user_id,
+                    currency=entry.currency,
+                    balance=format_amount(entry.balance_after_minor, entry.scale),
+                )
+                for entry in result.balances()
+            ],
+            description=first.description,
+            metadata=first.metadata,
+            createdAt=first.created_at,
+            receipts=Receipt.from_entries(result.entries),
         )

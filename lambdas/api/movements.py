@@ -26,11 +26,17 @@ from pydantic import BaseModel
 
 import wallet
 from api.errors import json_response, status_and_body
-from api.movement_schemas import HoldResponse, ReversalResponse, TransactionResponse, TransferResponse
+from api.movement_schemas import (
+    HoldResponse,
+    PostingsResponse,
+    ReversalResponse,
+    TransactionResponse,
+    TransferResponse,
+)
 from api.observability import metrics
 from wallet.aws import dynamodb_client
 from wallet.errors import InsufficientFunds, InvalidRequest
-from wallet.models import HoldResult, ReversalResult, TransferCommand, TransferResult
+from wallet.models import HoldResult, PostingsCommand, PostingsResult, ReversalResult, TransferCommand, TransferResult
 from wallet.service import AlsoWrite, MovementResult
 from wallet.settings import get_settings
 
@@ -85,6 +91,8 @@ def answer(operation: str, result: MovementResult) -> dict[str, Any]:
         body = ReversalResponse.from_entries(result.entries)
     elif isinstance(result, TransferResult):
         body = TransferResponse.from_entries(result.out_entry, result.in_entry)
+    elif isinstance(result, PostingsResult):
+        body = PostingsResponse.from_result(result)
     else:
         body = TransactionResponse.from_entry(result.entry)
     return {"status": status, "body": body.model_dump(), "replayed": result.replayed}
@@ -119,6 +127,8 @@ def _execute(payload: dict[str, Any], also_write: AlsoWrite) -> MovementResult:
         reversal = service.reversal_command(key, payload["transactionId"], payload["amount"], payload["description"])
         return service.execute_reversal(reversal, also_write)
     movement = service.movement_command(payload)
+    if isinstance(movement, PostingsCommand):
+        return service.execute_postings(movement, also_write)
     if isinstance(movement, TransferCommand):
         return service.execute_transfer(movement, also_write)
     return service.execute_transaction(movement, also_write)

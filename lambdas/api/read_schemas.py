@@ -4,6 +4,7 @@ Kept apart from the movement routes' models so a function builds only the pydant
 """
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,8 +13,10 @@ from api.schemas import (
     EntryTypeName,
     Hash,
     Money,
+    PostingAnswer,
+    posting_answer,
 )
-from wallet.models import Balance, LedgerEntry
+from wallet.models import Balance, LedgerEntry, Movement
 from wallet.money import format_amount
 
 HEAD = (
@@ -146,3 +149,40 @@ class HistoryItem(BaseModel):
 class HistoryResponse(BaseModel):
     items: list[HistoryItem]
     nextCursor: str | None = Field(description="Pass as cursor for older entries; null on the last page.")
+
+
+class ReversedAmount(BaseModel):
+    currency: str
+    amount: Money
+
+
+class MovementResponse(BaseModel):
+    transactionId: str
+    type: Literal["credit", "debit", "transfer", "capture", "reversal", "postings"]
+    idempotentKey: str
+    postings: list[PostingAnswer]
+    entries: list[HistoryItem] = Field(description="Its ledger entries, each with its account's balance after it")
+    reversalOf: str | None = Field(description="For a reversal: the movement it reverses")
+    reversed: list[ReversedAmount] = Field(description="How much of it reversals have moved back, per asset")
+    description: str | None
+    metadata: dict[str, str] | None
+    createdAt: str
+
+    @classmethod
+    def from_movement(cls, movement: Movement) -> "MovementResponse":
+        scales = {entry.currency: entry.scale for entry in movement.entries}
+        return cls(
+            transactionId=movement.transaction_id,
+            type=movement.type,  # type: ignore[arg-type]
+            idempotentKey=movement.idempotent_key,
+            postings=[posting_answer(posting, scales[posting.currency]) for posting in movement.postings],
+            entries=[HistoryItem.from_entry(entry) for entry in movement.entries],
+            reversalOf=movement.reversal_of,
+            reversed=[
+                ReversedAmount(currency=currency, amount=format_amount(minor, scales[currency]))
+                for currency, minor in sorted(movement.reversed_minor.items())
+            ],
+            description=movement.description,
+            metadata=movement.metadata,
+            createdAt=movement.created_at,
+        )

@@ -24,6 +24,10 @@ BALANCE = RouteSpec("Balance", "GET", "/users/{userId}/balance", "handlers.balan
 BALANCES = RouteSpec("Balances", "GET", "/users/{userId}/balances", "handlers.balances.lambda_handler")
 TRANSACT = RouteSpec("Transact", "POST", "/transactions", "handlers.transact.lambda_handler")
 TRANSFER = RouteSpec("Transfer", "POST", "/transfers", "handlers.transfer.lambda_handler")
+POSTINGS = RouteSpec("Postings", "POST", "/postings", "handlers.postings.lambda_handler")
+GET_TRANSACTION = RouteSpec(
+    "GetTransaction", "GET", "/transactions/{transactionId}", "handlers.transaction.lambda_handler"
+)
 REVERSAL = RouteSpec("Reversal", "POST", "/transactions/{transactionId}/reversal", "handlers.reversal.lambda_handler")
 PLACE_HOLD = RouteSpec("PlaceHold", "POST", "/holds", "handlers.holds.lambda_handler")
 GET_HOLD = RouteSpec("GetHold", "GET", "/holds/{holdId}", "handlers.holds.lambda_handler")
@@ -43,6 +47,8 @@ API_ROUTES = (
     BALANCES,
     TRANSACT,
     TRANSFER,
+    POSTINGS,
+    GET_TRANSACTION,
     REVERSAL,
     PLACE_HOLD,
     GET_HOLD,

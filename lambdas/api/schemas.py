@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 
 from wallet.errors import PayloadTooLarge
-from wallet.models import LedgerEntry
-from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text
+from wallet.models import LedgerEntry, Posting
+from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text, format_amount
 from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN
 from wallet.validation import (
     DESCRIPTION_MAX_LENGTH,
@@ -113,6 +113,26 @@ class Receipt(BaseModel):
 
 
 RECEIPTS = "The ledger entries this movement wrote: each one's account, sequence and hash in its chain."
+
+
+class PostingAnswer(BaseModel):
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    source: dict[str, str] = Field(alias="from", description="{userId} or {systemAccount}")
+    target: dict[str, str] = Field(alias="to", description="{userId} or {systemAccount}")
+    amount: Money
+    currency: str
+
+
+def posting_answer(posting: Posting, scale: int) -> PostingAnswer:
+    return PostingAnswer.model_validate(
+        {
+            "from": posting.source.to_json(),
+            "to": posting.target.to_json(),
+            "amount": format_amount(posting.amount_minor, scale),
+            "currency": posting.currency,
+        }
+    )
 
 
 class ErrorDetail(BaseModel):

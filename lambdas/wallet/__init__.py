@@ -16,6 +16,8 @@ from wallet.models import (
     Hold,
     HoldPage,
     HoldResult,
+    Movement,
+    PostingsResult,
     ReversalResult,
     SystemBalance,
     TransactionResult,
@@ -50,6 +52,22 @@ def transact(idempotent_key: str, user_id: str, amount: object, type: str, **opt
 def transfer(idempotent_key: str, from_user_id: str, to_user_id: str, amount: object, **options: Any) -> TransferResult:
     """options: currency="USD", description, metadata (dict of str)."""
     return default_service().transfer(idempotent_key, from_user_id, to_user_id, amount, **options)
+
+
+def post(
+    idempotent_key: str,
+    postings: list[dict[str, Any]],
+    description: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> PostingsResult:
+    """Several postings as one transaction, all or nothing; each posting is {"from": {"userId"} or
+    {"systemAccount"}, "to": the same, "amount": "9.70", "currency": "USD" (default)}."""
+    return default_service().post(idempotent_key, postings, description, metadata)
+
+
+def get_transaction(transaction_id: str) -> Movement:
+    """Any movement by its transactionId, with its postings and what has been reversed of it."""
+    return default_service().get_movement(transaction_id)
 
 
 def reverse(

@@ -153,8 +153,71 @@ class ExpireCommand:
     operation = "expire"
 
 
+@dataclass(frozen=True)
+class Party:
+    """One side of a posting: a user's account (user_id) or a configured system account (system_account)."""
+
+    user_id: str | None = None
+    system_account: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.user_id if self.user_id is not None else str(self.system_account)
+
+    def to_json(self) -> dict[str, str]:
+        return {"userId": self.user_id} if self.user_id is not None else {"systemAccount": str(self.system_account)}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """amount_minor of currency leaves source and reaches target."""
+
+    source: Party
+    target: Party
+    amount_minor: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PostingsCommand:
+    """A validated transaction of many postings: all of them commit together, or none does."""
+
+    idempotent_key: str
+    postings: tuple[Posting, ...]
+    description: str | None
+    metadata: dict[str, str] | None
+
+    operation = "postings"
+
+    def user_accounts(self) -> list["AccountKey"]:
+        """Every user account a posting touches, in the order they first appear."""
+        keys: dict[AccountKey, None] = {}
+        for posting in self.postings:
+            for party in (posting.source, posting.target):
+                if party.user_id is not None:
+                    keys[(party.user_id, posting.currency)] = None
+        return list(keys)
+
+    def net_minor(self) -> dict["AccountKey", int]:
+        """What the postings add to each user account together (negative: a net outflow)."""
+        net = dict.fromkeys(self.user_accounts(), 0)
+        for posting in self.postings:
+            if posting.source.user_id is not None:
+                net[(posting.source.user_id, posting.currency)] -= posting.amount_minor
+            if posting.target.user_id is not None:
+                net[(posting.target.user_id, posting.currency)] += posting.amount_minor
+        return net
+
+
 Command = (
-    TransactionCommand | TransferCommand | ReversalCommand | HoldCommand | CaptureCommand | VoidCommand | ExpireCommand
+    TransactionCommand
+    | TransferCommand
+    | ReversalCommand
+    | HoldCommand
+    | CaptureCommand
+    | VoidCommand
+    | ExpireCommand
+    | PostingsCommand
 )
 
 
@@ -326,9 +389,64 @@ class ReversalResult:
 
 
 @dataclass(frozen=True)
+class PostingsResult:
+    """A postings transaction's answer: its postings as applied and the entries they wrote (one per user
+    side of each posting, in posting order)."""
+
+    postings: tuple[Posting, ...]
+    entries: tuple[LedgerEntry, ...]
+    replayed: bool
+
+    @property
+    def transaction_id(self) -> str:
+        return self.entries[0].transaction_id
+
+    def balances(self) -> list[LedgerEntry]:
+        """Each user account's last entry here: its balance right after the transaction."""
+        last: dict[AccountKey, LedgerEntry] = {}
+        for entry in self.entries:
+            last[(entry.user_id, entry.currency)] = entry
+        return list(last.values())
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Any applied movement, read back by its id: what it was (type: credit, debit, transfer, capture,
+    reversal or postings), its postings, its entries, and how much of it has been reversed per asset."""
+
+    type: str
+    postings: tuple[Posting, ...]
+    entries: tuple[LedgerEntry, ...]
+    idempotent_key: str
+    created_at: str
+    description: str | None
+    metadata: dict[str, str] | None
+    reversed_minor: dict[str, int]  # asset -> amount moved back by reversals
+
+    @property
+    def transaction_id(self) -> str:
+        return self.entries[0].transaction_id
+
+    @property
+    def reversal_of(self) -> str | None:
+        return self.entries[0].reversal_of
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     entries: list[LedgerEntry]
     next_cursor: str | None
+
+
+def posting_of(entry: LedgerEntry) -> Posting:
+    """The posting a credit, debit or transfer_out entry records (a transfer_in is the same posting's other
+    side)."""
+    user = Party(user_id=entry.user_id)
+    if entry.type is EntryType.CREDIT:
+        return Posting(Party(system_account=entry.counterparty), user, entry.amount_minor, entry.currency)
+    if entry.type is EntryType.DEBIT:
+        return Posting(user, Party(system_account=entry.counterparty), entry.amount_minor, entry.currency)
+    return Posting(user, Party(user_id=entry.counterparty), entry.amount_minor, entry.currency)
 
 
 def canonical_json(value: Any) -> str:

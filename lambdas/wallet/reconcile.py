@@ -15,6 +15,7 @@ Checked over every item, or while traffic continues (`settled_before`, see recon
                 is counted, a captured hold's movement moved exactly the captured amount
 """
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ from wallet.repository import (
     system_entry_from_item,
     system_entry_sk,
 )
+from wallet.service.postings import POSTING_LEG
 from wallet.settings import TREASURY, Settings
 from wallet.wording import counted
 
@@ -50,6 +52,7 @@ class Report:
     system_entries: int = 0
     movements: int = 0
     transfers: int = 0
+    postings: int = 0
     keys: int = 0
     checkpoints: int = 0
     holds: int = 0
@@ -65,7 +68,7 @@ class Report:
         lines = [
             f"items read: {self.items}",
             f"user accounts: {self.accounts}, ledger entries: {self.entries}, system legs: {self.system_entries}",
-            f"movements: {self.movements} (transfers: {self.transfers}), keys: {self.keys}, "
+            f"movements: {self.movements} (transfers: {self.transfers}, postings: {self.postings}), keys: {self.keys}, "
             f"checkpoints: {self.checkpoints}, holds: {self.holds}",
         ]
         if self.unsettled:
@@ -216,13 +219,16 @@ def _check_movements(books: _Books, report: Report) -> None:
             user_legs[entry.transaction_id].append(entry)
     system_legs: dict[str, list[SystemEntry]] = defaultdict(list)
     for leg in books.system_entries:
-        if leg.leg == "movement":
+        if leg.leg == "movement" or leg.leg.startswith(POSTING_LEG):
             system_legs[leg.transaction_id].append(leg)
     report.movements = len(user_legs)
     for transaction_id in sorted(set(user_legs) | set(system_legs)):
         legs, system = user_legs.get(transaction_id, []), system_legs.get(transaction_id, [])
         types = sorted(leg.type.value for leg in legs)
-        if types == ["transfer_in", "transfer_out"]:
+        if any(leg.leg.startswith(POSTING_LEG) for leg in system) or len(legs) > 2:
+            report.postings += 1
+            _check_postings(transaction_id, legs, system, report)
+        elif types == ["transfer_in", "transfer_out"]:
             report.transfers += 1
             out, into = sorted(legs, key=lambda leg: leg.type.value, reverse=True)
             if system or out.amount_minor != into.amount_minor or out.currency != into.currency:
@@ -239,6 +245,27 @@ def _check_movements(books: _Books, report: Report) -> None:
             report.differences.append(
                 f"movement {transaction_id}: {types or 'no user legs'} with {counted(len(system), 'system leg')}"
             )
+
+
+def _check_postings(transaction_id: str, legs: list[LedgerEntry], system: list[SystemEntry], report: Report) -> None:
+    """A postings transaction: per asset, its user entries and system legs sum to zero, and every system
+    leg is a counterparty its user entries name."""
+    totals: dict[str, int] = defaultdict(int)
+    for entry in legs:
+        totals[entry.currency] += entry.type.sign * entry.amount_minor
+    for leg in system:
+        totals[leg.currency] += leg.amount_minor
+    for currency, total in sorted(totals.items()):
+        if total:
+            report.differences.append(f"postings {transaction_id}: {currency} does not sum to zero ({total})")
+    named = {entry.counterparty for entry in legs}
+    for leg in system:
+        if leg.account not in named:
+            report.differences.append(f"postings {transaction_id}: {leg.account} leg has no entry naming it")
+
+
+def _is_postings(record: KeyRecord) -> bool:
+    return bool(json.loads(record.request).get("operation") == "postings")
 
 
 def _check_openings(books: _Books, settings: Settings, report: Report) -> None:
@@ -282,17 +309,22 @@ def _check_keys(books: _Books, report: Report) -> None:
 def _check_reversals(books: _Books, report: Report) -> None:
     reversed_by_movement: dict[str, int] = defaultdict(int)
     records = books.keys + books.late_keys  # a budget counts every reversal, whenever it was made
+    originals = {record.entries[0].transaction_id: record for record in records if record.entries}
     for record in records:
         if record.entries and record.entries[0].reversal_of:
-            reversed_by_movement[record.entries[0].reversal_of] += record.entries[0].amount_minor
-    originals = {record.entries[0].transaction_id: record for record in records if record.entries}
+            original = originals.get(record.entries[0].reversal_of)
+            # A postings transaction is reversed whole, once: its budget counts reversals, not an amount.
+            whole = original is not None and _is_postings(original)
+            reversed_by_movement[record.entries[0].reversal_of] += 1 if whole else record.entries[0].amount_minor
     settled_reversals = {record.entries[0].reversal_of for record in books.keys if record.entries}
     for movement_id in sorted(set(reversed_by_movement) | {m for m, r in originals.items() if r.reversed_minor}):
         original, moved_back = originals.get(movement_id), reversed_by_movement.get(movement_id, 0)
         if original is None:
             if movement_id in settled_reversals:  # a recent one's original may lie in a part already scanned
                 report.differences.append(f"reversal of unknown movement {movement_id}")
-        elif original.reversed_minor != moved_back or moved_back > original.entries[0].amount_minor:
+        elif original.reversed_minor != moved_back or moved_back > (
+            1 if _is_postings(original) else original.entries[0].amount_minor
+        ):
             report.differences.append(
                 f"movement {movement_id}: {moved_back} reversed, the record says {original.reversed_minor}, "
                 f"of {original.entries[0].amount_minor}"

@@ -79,6 +79,16 @@ def every_kind_of_movement(service: WalletService) -> dict[str, str]:
     service.void_hold("void-1", other.hold_id)
     credit = service.transact("credit-2", "bob", "4.00", "credit").entry
     service.reverse("reversal-1", credit.transaction_id)
+    order = service.post(
+        "postings-1",
+        [
+            {"from": {"userId": "alice"}, "to": {"userId": "bob"}, "amount": "9.70"},
+            {"from": {"userId": "alice"}, "to": {"systemAccount": "revenue"}, "amount": "0.30"},
+        ],
+        "Order 42",
+        {"orderId": "42"},
+    )
+    service.reverse("reversal-2", order.transaction_id)
     return {
         "credit-1": "wallet.transaction.applied",
         "debit-1": "wallet.transaction.applied",
@@ -89,6 +99,8 @@ def every_kind_of_movement(service: WalletService) -> dict[str, str]:
         "void-1": "wallet.hold.voided",
         "credit-2": "wallet.transaction.applied",
         "reversal-1": "wallet.reversal.applied",
+        "postings-1": "wallet.postings.applied",
+        "reversal-2": "wallet.reversal.applied",
     }
 
 
@@ -118,6 +130,23 @@ def test_each_committed_movement_yields_one_event_and_replays_and_declines_none(
     ]
     assert by_key["credit-1"]["detail"]["entries"][0]["balanceAfter"] == "110.00"
     assert by_key["capture-1"]["detail"]["hold"]["capturedAmount"] == "15.00"
+    order = by_key["postings-1"]["detail"]
+    assert order["postings"] == [
+        {"from": {"userId": "alice"}, "to": {"userId": "bob"}, "amount": "9.70", "currency": "USD"},
+        {"from": {"userId": "alice"}, "to": {"systemAccount": "revenue"}, "amount": "0.30", "currency": "USD"},
+    ]
+    assert [(leg["userId"], leg["type"], leg["balanceAfter"]) for leg in order["entries"]] == [
+        ("alice", "transfer_out", "77.30"),  # 87.00 after the movements before it
+        ("alice", "debit", "77.00"),
+        ("bob", "transfer_in", "114.70"),
+    ]
+    assert "amount" not in order and "currency" not in order  # several postings, possibly several assets
+    back = by_key["reversal-2"]["detail"]
+    assert back["reversalOf"] == order["transactionId"]
+    assert sorted((p["from"].get("userId") or p["from"]["systemAccount"], p["amount"]) for p in back["postings"]) == [
+        ("bob", "9.70"),
+        ("revenue", "0.30"),
+    ]
 
 
 def test_events_of_each_account_leave_in_ledger_order(client, table, service):

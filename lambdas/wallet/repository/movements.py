@@ -101,6 +101,12 @@ class AccountWrite:
     entry_count: int | None = None
     hot_until_ms: int | None = None
     head_hash: str | None = None  # the chain's new head (None: the entry's hash, or unchanged)
+    earlier: tuple[LedgerEntry, ...] = ()  # entries before `entry` in the same movement (postings)
+
+    @property
+    def entries(self) -> tuple[LedgerEntry, ...]:
+        """Every ledger entry this write adds to the account, in sequence order."""
+        return (*self.earlier, self.entry) if self.entry else self.earlier
 
     @classmethod
     def for_entry(
@@ -229,7 +235,7 @@ class MovementStore(TableAccess):
         if the hold ended or expired meanwhile, WriteContention if DynamoDB cancelled the transaction for
         a transient reason.
         """
-        entries = [write.entry for write in writes if write.entry]
+        entries = [entry for write in writes for entry in write.entries]
         tagged = self._movement_actions([key_record], writes, entries, system_entries)
         if budget is not None:
             tagged.append(("budget", None, {"Update": self._budget_update(budget)}))
@@ -395,7 +401,9 @@ class MovementStore(TableAccess):
         values: dict[str, Any] = {
             ":balance": _n(write.balance_minor),
             ":version": _n(account.version + 1),
-            ":entries": _n(write.entry_count if write.entry_count is not None else account.entries + bool(write.entry)),
+            ":entries": _n(
+                write.entry_count if write.entry_count is not None else account.entries + len(write.entries)
+            ),
             ":now": _s(write.updated_at),
         }
         update = "SET balanceMinor = :balance, version = :version, entryCount = :entries, updatedAt = :now"

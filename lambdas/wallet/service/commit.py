@@ -30,6 +30,8 @@ from wallet.models import (
     KeyRecord,
     LedgerEntry,
     Outcome,
+    PostingsCommand,
+    PostingsResult,
     ReversalCommand,
     ReversalResult,
     SystemEntry,
@@ -99,21 +101,31 @@ class Plan:
     hold_ending: HoldEnding | None = None
     answer_hold: Hold | None = None  # what the key's record answers for a hold operation
 
+    @property
+    def entries(self) -> tuple[LedgerEntry, ...]:
+        return tuple(entry for write in self.writes for entry in write.entries)
+
+
+PlanFunction = Callable[[dict[AccountKey, Account], str, str], "Plan | None"]
+
 
 @dataclass(frozen=True)
 class Planner:
-    """The accounts a movement reads, how it plans an attempt from them, and the account whose rate limit
+    """The accounts a movement reads, how it plans an attempt from them, and the accounts whose rate limit
     it counts against (the one the movement is made for: a credit's or debit's user, a transfer's payer,
-    a hold's user; None for the service's own movements). batchable: a plain credit, debit or transfer,
-    which may join a hot account's group commit (see group_commit.py)."""
+    a hold's user, each payer of a postings transaction; none for the service's own movements).
+    batchable: a plain credit, debit, transfer or postings transaction, which may join a hot account's
+    group commit (see group_commit.py)."""
 
     account_keys: list[AccountKey]
-    plan: Callable[[dict[AccountKey, Account], str, str], Plan | None]
-    limited: AccountKey | None
+    plan: PlanFunction
+    limited: tuple[AccountKey, ...]
     batchable: bool = False
+    # Why a decline is one, from the balances read (default: the command's own message).
+    declined_message: Callable[[dict[AccountKey, Account], str], str] | None = None
 
 
-MovementResult = TransactionResult | TransferResult | ReversalResult | HoldResult
+MovementResult = TransactionResult | TransferResult | ReversalResult | HoldResult | PostingsResult
 # One more item for a movement's transaction, given the answer its commit would give (wallet.repository
 # writes it as given): the HTTP layer's response cache, so the answer is stored with the movement.
 AlsoWrite = Callable[[MovementResult], dict[str, Any]]
@@ -161,6 +173,22 @@ class MovementCommitter:
             }
         if isinstance(command, (VoidCommand, ExpireCommand)):
             return {"operation": command.operation, "idempotentKey": command.idempotent_key, "holdId": command.hold_id}
+        if isinstance(command, PostingsCommand):
+            return {
+                "operation": command.operation,
+                "idempotentKey": command.idempotent_key,
+                "postings": [
+                    {
+                        "from": posting.source.to_json(),
+                        "to": posting.target.to_json(),
+                        "amount": format_amount(posting.amount_minor, self._settings.asset(posting.currency).scale),
+                        "currency": posting.currency,
+                    }
+                    for posting in command.postings
+                ],
+                "description": command.description,
+                "metadata": command.metadata,
+            }
         if isinstance(command, HoldCommand):
             return {
                 "operation": command.operation,
@@ -216,7 +244,7 @@ class MovementCommitter:
             if hot is not None:
                 return self._queued(command, hot)
             try:
-                rate_tat_us = self._admit(planner.limited, accounts, now)
+                rates = self._admit(planner.limited, accounts, now)
             except RateLimited:  # a key that already has its answer is replayed, never limited
                 earlier = self._repository.get_key_record(command.idempotent_key)
                 if earlier is None:
@@ -224,15 +252,15 @@ class MovementCommitter:
                 return self._replay(command, request, earlier)
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
+                if decline_message is None and planner.declined_message is not None:
+                    decline_message = planner.declined_message(accounts, now)
                 return self._decline(command, request, now, decline_message or self._decline_message(command))
-            entries = tuple(write.entry for write in attempt_plan.writes if write.entry)
+            entries = attempt_plan.entries
             record = KeyRecord(
                 command.idempotent_key, request, Outcome.APPLIED, now, entries, hold=attempt_plan.answer_hold
             )
             writes = tuple(
-                replace(write, rate_tat_us=rate_tat_us)
-                if rate_tat_us is not None and write.key == planner.limited
-                else write
+                replace(write, rate_tat_us=rates[write.key]) if write.key in rates else write
                 for write in attempt_plan.writes
             )
             extra = (also_write(result_of(command, record, False)),) if also_write else ()
@@ -291,18 +319,21 @@ class MovementCommitter:
     def _queued(self, command: Command, account: AccountKey) -> tuple[KeyRecord, bool]:
         raise NotImplementedError
 
-    def _admit(self, limited: AccountKey | None, accounts: dict[AccountKey, Account], now: str) -> int | None:
-        """The limited account's next rate state if this movement fits its limit (None: no limit applies);
-        RateLimited if it does not. The state travels with the balance under its version condition, so
-        concurrent movements of one account can never overrun the limit together."""
+    def _admit(
+        self, limited: tuple[AccountKey, ...], accounts: dict[AccountKey, Account], now: str
+    ) -> dict[AccountKey, int]:
+        """Each limited account's next rate state if this movement fits every one's limit (empty: no limit
+        applies); RateLimited if it does not. The state travels with the balance under its version
+        condition, so concurrent movements of one account can never overrun the limit together."""
         limit = self._settings.user_rate_limit
-        if limit is None or limited is None:
-            return None
-        return limit.admit(accounts[limited].rate_tat_us, epoch_ms(now) * 1000)
+        if limit is None:
+            return {}
+        now_us = epoch_ms(now) * 1000
+        return {key: limit.admit(accounts[key].rate_tat_us, now_us) for key in limited}
 
     def _entry(
         self,
-        command: TransactionCommand | TransferCommand,
+        command: TransactionCommand | TransferCommand | PostingsCommand,
         account: Account,
         asset: Asset,
         entry_type: EntryType,
@@ -311,8 +342,13 @@ class MovementCommitter:
         counterparty: str,
         reversal_of: str | None = None,
         hold_id: str | None = None,
+        amount_minor: int | None = None,
     ) -> LedgerEntry:
-        """The account's next entry, chained to its head (wallet.chain)."""
+        """The account's next entry, chained to its head (wallet.chain); amount_minor: a posting's amount
+        (default: the command's)."""
+        if amount_minor is None:
+            assert not isinstance(command, PostingsCommand)
+            amount_minor = command.amount_minor
         entry = LedgerEntry(
             transaction_id=transaction_id,
             idempotent_key=command.idempotent_key,
@@ -320,8 +356,8 @@ class MovementCommitter:
             currency=asset.code,
             scale=asset.scale,
             type=entry_type,
-            amount_minor=command.amount_minor,
-            balance_after_minor=account.balance_minor + entry_type.sign * command.amount_minor,
+            amount_minor=amount_minor,
+            balance_after_minor=account.balance_minor + entry_type.sign * amount_minor,
             sequence=account.entries + 1,
             created_at=now,
             counterparty=counterparty,
@@ -335,17 +371,22 @@ class MovementCommitter:
 
     def _system_entry(
         self,
-        command: TransactionCommand | TransferCommand | HoldCommand,
+        command: TransactionCommand | TransferCommand | HoldCommand | PostingsCommand,
         account: str,
         amount_minor: int,
         transaction_id: str,
         leg: str,
         user_id: str,
         now: str,
+        currency: str | None = None,
     ) -> SystemEntry:
+        """currency: a posting's (default: the command's)."""
+        if currency is None:
+            assert not isinstance(command, PostingsCommand)
+            currency = command.currency
         return SystemEntry(
             account=account,
-            currency=command.currency,
+            currency=currency,
             # From the key, so every attempt at one movement lands in the same bucket.
             bucket=zlib.crc32(f"{command.idempotent_key}|{leg}".encode()) % SYSTEM_BUCKETS,
             amount_minor=amount_minor,
@@ -358,7 +399,7 @@ class MovementCommitter:
 
     def _opening(
         self,
-        command: TransactionCommand | TransferCommand | HoldCommand,
+        command: TransactionCommand | TransferCommand | HoldCommand | PostingsCommand,
         account: Account,
         asset: Asset,
         transaction_id: str,
@@ -369,7 +410,9 @@ class MovementCommitter:
         if account.version > 0 or asset.opening_minor == 0:
             return ()
         leg = f"opening:{account.user_id}"
-        opening = self._system_entry(command, TREASURY, -asset.opening_minor, transaction_id, leg, account.user_id, now)
+        opening = self._system_entry(
+            command, TREASURY, -asset.opening_minor, transaction_id, leg, account.user_id, now, currency=asset.code
+        )
         return (opening,)
 
     def _account(self, user_id: str, asset: Asset) -> Account:
@@ -402,6 +445,8 @@ class MovementCommitter:
             return "The reversal exceeds the available balance."
         if isinstance(command, (CaptureCommand, VoidCommand, ExpireCommand)):
             return "The hold could not be ended."  # never a decline: a capture pays from its own hold
+        if isinstance(command, PostingsCommand):
+            return "The postings take more from a user than its available balance."
         if isinstance(command, HoldCommand):
             amount = format_amount(command.amount_minor, self._settings.asset(command.currency).scale)
             return f"A hold of {amount} {command.currency} exceeds the available balance."
@@ -426,6 +471,8 @@ def result_of(command: ReversalCommand, record: KeyRecord, replayed: bool) -> Re
 def result_of(
     command: HoldCommand | CaptureCommand | VoidCommand | ExpireCommand, record: KeyRecord, replayed: bool
 ) -> HoldResult: ...
+@overload
+def result_of(command: PostingsCommand, record: KeyRecord, replayed: bool) -> PostingsResult: ...
 def result_of(command: Command, record: KeyRecord, replayed: bool) -> MovementResult:
     """What a movement answers, from its key's record."""
     if isinstance(command, TransactionCommand):
@@ -434,5 +481,7 @@ def result_of(command: Command, record: KeyRecord, replayed: bool) -> MovementRe
         return TransferResult(out_entry=record.entries[0], in_entry=record.entries[1], replayed=replayed)
     if isinstance(command, ReversalCommand):
         return ReversalResult(record.entries, replayed)
+    if isinstance(command, PostingsCommand):
+        return PostingsResult(command.postings, record.entries, replayed)
     assert record.hold is not None  # every hold operation's record carries the hold it answered with
     return HoldResult(hold=record.hold, as_of_ms=epoch_ms(record.created_at), replayed=replayed, entries=record.entries)

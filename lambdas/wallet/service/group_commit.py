@@ -29,6 +29,7 @@ from wallet.models import (
     KeyRecord,
     LedgerEntry,
     Outcome,
+    PostingsCommand,
     SystemEntry,
     TransactionCommand,
     TransferCommand,
@@ -203,7 +204,7 @@ class GroupCommit(Movements):
         """Plan and commit one group from the head of the queue; returns the lease as committed. `known`
         holds the balances this writer's previous group left (read again only when they moved since)."""
         movements = [
-            (queued, command, self._movement_plan(command))
+            (queued, command, self.planner_of(command))
             for queued in waiting
             for command in [self.movement_command(json.loads(queued.request))]
         ]
@@ -252,7 +253,7 @@ class GroupCommit(Movements):
     def _plan_group(
         self,
         lease: Lease,
-        movements: list[tuple[Queued, TransactionCommand | TransferCommand, Planner]],
+        movements: list[tuple[Queued, TransactionCommand | TransferCommand | PostingsCommand, Planner]],
         read: dict[AccountKey, Account],
         settled: set[str],
     ) -> _Group:
@@ -267,7 +268,7 @@ class GroupCommit(Movements):
             accounts = {key: group.states[key] for key in planner.account_keys}
             now = max(timestamp(self._clock()), *(account.updated_at for account in accounts.values()))
             try:
-                rate = self._admit(planner.limited, accounts, now)
+                rates = self._admit(planner.limited, accounts, now)
             except RateLimited as limited:
                 group.refused[queued.sk] = epoch_ms(now) + limited.retry_after_seconds * 1000
                 group.cursor = queued.sk
@@ -280,15 +281,15 @@ class GroupCommit(Movements):
                 group.records.append(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
                 group.items += 1
             else:
-                entries = tuple(write.entry for write in plan.writes if write.entry)
+                entries = plan.entries
                 new_accounts = [write.key for write in plan.writes if write.key not in group.touched]
                 if not group.fits(1 + len(entries) + len(plan.system_entries) + len(new_accounts)):
                     break
                 for write in plan.writes:
                     group.states[write.key] = _after(write.account, write)
-                if rate is not None and planner.limited is not None:
-                    group.rates[planner.limited] = rate
-                    group.states[planner.limited] = replace(group.states[planner.limited], rate_tat_us=rate)
+                for limited_key, rate in rates.items():
+                    group.rates[limited_key] = rate
+                    group.states[limited_key] = replace(group.states[limited_key], rate_tat_us=rate)
                 group.touched += new_accounts
                 group.entries += entries
                 group.legs += plan.system_entries
@@ -324,9 +325,9 @@ def _after(account: Account, write: AccountWrite) -> Account:
         balance_minor=write.balance_minor,
         version=account.version + 1,
         updated_at=write.updated_at,
-        entry_count=account.entries + (1 if write.entry else 0),
+        entry_count=account.entries + len(write.entries),
         holds=write.holds if write.holds is not None else account.holds,
-        head_hash=write.entry.hash if write.entry else account.head_hash,  # the group chains in arrival order
+        head_hash=write.head_hash or (write.entry.hash if write.entry else account.head_hash),  # arrival order
     )
 
 

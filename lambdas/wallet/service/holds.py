@@ -154,7 +154,7 @@ class Holds(Movements):
             opening = self._opening(command, account, asset, hold_id, now)
             return Plan(writes=(write,), system_entries=opening, new_hold=hold, answer_hold=hold)
 
-        return result_of(command, *self._commit(command, Planner([key], plan, limited=key), also_write=also_write))
+        return result_of(command, *self._commit(command, Planner([key], plan, limited=(key,)), also_write=also_write))
 
     def execute_capture(self, command: CaptureCommand, also_write: AlsoWrite | None = None) -> HoldResult:
         def attempt(hold: Hold) -> tuple[KeyRecord, bool]:
@@ -204,7 +204,7 @@ class Holds(Movements):
                 write = AccountWrite(account, account.balance_minor, account.updated_at, holds=holds)
                 return Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
 
-            return self._commit(command, Planner([key], plan, limited=key), also_write=also_write)
+            return self._commit(command, Planner([key], plan, limited=(key,)), also_write=also_write)
 
         return self._end_hold(command, attempt)
 
@@ -241,7 +241,7 @@ class Holds(Movements):
             write = AccountWrite(account, account.balance_minor, account.updated_at, holds=account.live_holds(now_ms))
             return Plan(writes=(write,), hold_ending=end, answer_hold=ended(hold, end))
 
-        return self._commit(command, Planner([key], plan, limited=None))  # the sweep is never limited
+        return self._commit(command, Planner([key], plan, limited=()))  # the sweep is never limited
 
     def _end_hold(
         self, command: CaptureCommand | VoidCommand, attempt: Callable[[Hold], tuple[KeyRecord, bool]]

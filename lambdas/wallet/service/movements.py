@@ -12,6 +12,7 @@ from wallet.models import (
     Hold,
     HoldStatus,
     LedgerEntry,
+    PostingsCommand,
     TransactionCommand,
     TransactionResult,
     TransferCommand,
@@ -43,8 +44,9 @@ from wallet.settings import DEFAULT_CURRENCY, REVENUE, TREASURY
 
 
 class Movements(MovementCommitter):
-    def movement_command(self, payload: dict[str, Any]) -> TransactionCommand | TransferCommand:
-        """A credit, debit or transfer from its request payload (the route's body, or a queued request)."""
+    def movement_command(self, payload: dict[str, Any]) -> TransactionCommand | TransferCommand | PostingsCommand:
+        """A credit, debit or transfer from its request payload (the route's body, or a queued request);
+        wallet.service.postings adds postings transactions."""
         options = {name: payload[name] for name in ("currency", "description", "metadata")}
         key, amount = payload["idempotentKey"], payload["amount"]
         if payload["operation"] == "transfer":
@@ -85,6 +87,11 @@ class Movements(MovementCommitter):
             description=checked_description(description),
             metadata=checked_metadata(metadata),
         )
+
+    def planner_of(self, command: TransactionCommand | TransferCommand | PostingsCommand) -> Planner:
+        """How a movement that may join a group commit is planned (wallet.service.postings adds postings)."""
+        assert not isinstance(command, PostingsCommand)
+        return self._movement_plan(command)
 
     def _checked_counterparty(self, name: str) -> str:
         if name not in self._settings.system_accounts:
@@ -210,7 +217,7 @@ class Movements(MovementCommitter):
                     answer_hold=answer,
                 )
 
-            return Planner([key], plan, limited=key, batchable=plain)
+            return Planner([key], plan, limited=(key,), batchable=plain)
 
         source_key, target_key = (command.from_user_id, command.currency), (command.to_user_id, command.currency)
 
@@ -233,4 +240,4 @@ class Movements(MovementCommitter):
                 answer_hold=answer,
             )
 
-        return Planner([source_key, target_key], transfer_plan, limited=source_key, batchable=plain)
+        return Planner([source_key, target_key], transfer_plan, limited=(source_key,), batchable=plain)

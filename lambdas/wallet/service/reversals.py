@@ -1,5 +1,8 @@
 """Reversals: money moved back between an earlier movement's accounts, within its budget."""
 
+import json
+from dataclasses import replace
+
 from wallet.errors import (
     InvalidRequest,
     NotFound,
@@ -7,9 +10,12 @@ from wallet.errors import (
     ServiceUnavailable,
 )
 from wallet.models import (
+    Account,
+    AccountKey,
     EntryType,
     KeyRecord,
     Outcome,
+    PostingsCommand,
     ReversalCommand,
     ReversalResult,
     TransactionCommand,
@@ -29,12 +35,15 @@ from wallet.service.checks import (
 )
 from wallet.service.commit import (
     AlsoWrite,
+    Plan,
+    PlanFunction,
+    Planner,
     result_of,
 )
-from wallet.service.movements import Movements
+from wallet.service.postings import Postings
 
 
-class Reversals(Movements):
+class Reversals(Postings):
     def reversal_command(
         self, idempotent_key: str, transaction_id: str, amount: object = None, description: str | None = None
     ) -> ReversalCommand:
@@ -75,6 +84,8 @@ class Reversals(Movements):
         first = original.entries[0]
         if first.reversal_of is not None:
             raise InvalidRequest("A reversal cannot itself be reversed; make a new movement instead.")
+        if json.loads(original.request)["operation"] == PostingsCommand.operation:
+            return self._reverse_postings(command, original, also_write)
         asset = self._settings.asset(first.currency)
         left = first.amount_minor - original.reversed_minor
         amount = checked_amount(command.amount, asset) if command.amount is not None else left
@@ -103,3 +114,31 @@ class Reversals(Movements):
         message = f"Reversing {format_amount(amount, asset.scale)} {asset.code} exceeds the available balance."
         plan = self._movement_plan(inner, reversal_of=first.transaction_id, budget=budget)
         return self._commit(command, plan, message, also_write)
+
+    def _reverse_postings(
+        self, command: ReversalCommand, original: KeyRecord, also_write: AlsoWrite | None
+    ) -> tuple[KeyRecord, bool]:
+        """A postings transaction is reversed whole, in one transaction: every posting back from its payee to
+        its payer. Its budget moves from 0 to 1 (reversed), so it is reversed once at most."""
+        if command.amount is not None:
+            raise InvalidRequest("A postings transaction is reversed whole: send no amount.")
+        if original.reversed_minor:
+            raise ReversalExceedsOriginal("This postings transaction has been reversed already.")
+        postings = self.movement_of(original).postings
+        inner = PostingsCommand(
+            command.idempotent_key,
+            tuple(replace(posting, source=posting.target, target=posting.source) for posting in postings),
+            command.description,
+            None,
+        )
+        budget = ReversalBudget(original.idempotent_key, 0, 1)
+        planner = self._postings_plan(inner, reversal_of=original.entries[0].transaction_id)
+        return self._commit(command, replace(planner, plan=_with_budget(planner, budget)), also_write=also_write)
+
+
+def _with_budget(planner: Planner, budget: ReversalBudget) -> PlanFunction:
+    def plan(accounts: dict[AccountKey, Account], transaction_id: str, now: str) -> Plan | None:
+        planned = planner.plan(accounts, transaction_id, now)
+        return None if planned is None else replace(planned, budget=budget)
+
+    return plan
