@@ -16,7 +16,7 @@ from bench.report import PRICE_PER_MILLION_RRU, PRICE_PER_MILLION_WRU
 
 
 def measure_costs() -> list[dict[str, Any]]:
-    from handlers import balance, balances, history, holds, reversal, system_accounts, transact, transfer
+    from handlers import balance, balances, history, holds, postings, reversal, system_accounts, transact, transfer
     from local.apigw import http_api_event
     from local.lambda_context import LocalLambdaContext
     from wallet.aws import dynamodb_client
@@ -104,6 +104,22 @@ def measure_costs() -> list[dict[str, Any]]:
         body = {"idempotentKey": str(uuid.uuid4()), "userId": limited, "amount": "1.00", "type": "debit"}
         return send(transact, "/transactions", body)
 
+    seller = f"cost-{uuid.uuid4().hex[:8]}"
+
+    def buy() -> int:  # both accounts exist (the debit row's user, a seller written once): no opening leg
+        order = [
+            {"from": {"userId": user}, "to": {"userId": seller}, "amount": "0.97"},
+            {"from": {"userId": user}, "to": {"systemAccount": "revenue"}, "amount": "0.03"},
+        ]
+        return send(postings, "/postings", {"idempotentKey": str(uuid.uuid4()), "postings": order})
+
+    def open_seller() -> None:
+        send(
+            transact,
+            "/transactions",
+            {"idempotentKey": str(uuid.uuid4()), "userId": seller, "amount": "0.01", "type": "credit"},
+        )
+
     nothing = lambda: None  # noqa: E731
     steps = [  # (request, preparation outside the measurement, request, expected status)
         ("first-time credit (top-up of a new user)", nothing, lambda: post(credit_key, "10.00", "credit"), 201),
@@ -115,6 +131,7 @@ def measure_costs() -> list[dict[str, Any]]:
         ("transfer to a new user", nothing, lambda: move(user, newcomer), 201),
         ("transfer between two new users", nothing, lambda: move(stranger, f"cost-{uuid.uuid4().hex[:8]}"), 201),
         ("transfer between existing users", nothing, lambda: move(user, newcomer), 201),
+        ("order with a fee (2 postings, existing users)", open_seller, buy, 201),
         ("balance read", nothing, lambda: read(balance, f"/users/{user}/balance"), 200),
         ("balances (3 assets)", nothing, lambda: read(balances, f"/users/{user}/balances"), 200),
         (

@@ -135,6 +135,26 @@ def cpu_bound(results: dict[str, Any], mode: str) -> str:
     return f"{mode} at {clients} clients: " + "; ".join(found) if found else ""
 
 
+def order_goals(results: dict[str, Any], mode: str) -> str:
+    """At 32 clients: orders against spread credits, and orders to one hot seller against orders spread over
+    100 sellers (throughput ratios, p99, errors)."""
+    rows = {(row["system"], row["scenario"], row["clients"]): row for row in results["throughput"].get(mode) or []}
+    clients = 32
+    spread, order, hot = (rows.get(("service", name, clients)) for name in ("spread", "order", "hot-order"))
+    if not (spread and order):
+        return ""
+    text = (
+        f"{mode} at {clients} clients: orders {order['tps']:.0f} tx/s against spread credits {spread['tps']:.0f} "
+        f"({order['tps'] / spread['tps']:.0%}), p99 {order['p99_ms']:.0f} ms, errors {sum(order['errors'].values())}"
+    )
+    if hot:
+        text += (
+            f"; one hot seller {hot['tps']:.0f} tx/s ({hot['tps'] / order['tps']:.0%} of the order row), p99 "
+            f"{hot['p99_ms']:.0f} ms, errors {sum(hot['errors'].values())}"
+        )
+    return text
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Measured {results['measured_at']} on {results['machine']}, {results['duration_s']:.0f} s per scenario "
@@ -158,6 +178,12 @@ def markdown(results: dict[str, Any]) -> str:
         f"{AWS_COMMIT_MS:g} ms per TransactWriteItems from Lambda) times the movements each group commit carries "
         "(measured here), whichever is lower.",
     ]
+    orders = [text for text in (order_goals(results, mode) for mode in ("local", "simulator")) if text]
+    if orders:
+        lines += [
+            "",
+            "Orders with a fee (POST /postings) against the rows they are judged by: " + "; ".join(orders) + ".",
+        ]
     bounds = [text for text in (cpu_bound(results, mode) for mode in ("local", "simulator")) if text]
     if bounds:
         lines += [

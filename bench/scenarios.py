@@ -14,13 +14,16 @@ from bench.meter import CapacityMeter
 
 TABLE = "Wallet"
 USERS = 1000
-HOT_USER, HOT_MIXED_USER = "bench-hot", "bench-hot-mixed"
+SELLERS = 100
+HOT_USER, HOT_MIXED_USER, HOT_SELLER = "bench-hot", "bench-hot-mixed", "bench-seller-hot"
 SCENARIOS = {
     "spread": "credits spread over 1,000 existing users",
     "topup": "first-time top-ups of new users",
     "transfer": "transfers between random pairs of 1,000 users",
+    "order": "orders with a fee (buyer pays a seller 9.70 and revenue 0.30), 1,000 buyers, 100 sellers",
     "hot-credit": "one hot user taking credits",
     "hot-mixed": "one hot user taking debits and credits",
+    "hot-order": "orders with a fee from 1,000 buyers to one hot seller",
 }
 # DynamoDB's own limits (developer guide): an on-demand table's default quota is 40,000 WRU/s; one
 
@@ -32,7 +35,7 @@ _worker: dict[str, Any] = {}
 def _init_worker(environment: dict[str, str]) -> None:
     os.environ.update(environment)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Lambda ships stdout (EMF metrics) to CloudWatch; here, nowhere
-    from handlers import transact, transfer
+    from handlers import postings, transact, transfer
     from local.apigw import http_api_event
     from local.lambda_context import LocalLambdaContext
     from wallet.aws import dynamodb_client
@@ -42,6 +45,7 @@ def _init_worker(environment: dict[str, str]) -> None:
     _worker.update(
         transact=transact.lambda_handler,
         transfer=transfer.lambda_handler,
+        postings=postings.lambda_handler,
         event=http_api_event,
         context=LocalLambdaContext,
         client=client,
@@ -117,6 +121,16 @@ def _movement(system: str, scenario: str, rng: random.Random) -> str:
             return _bare_transaction([(source, -1), (target, 1)])
         body = {"idempotentKey": str(uuid.uuid4()), "fromUserId": source, "toUserId": target, "amount": "0.01"}
         return _service_call("transfer", "/transfers", body)
+    if scenario in ("order", "hot-order"):
+        buyer = f"bench-{rng.randrange(USERS)}"
+        seller = HOT_SELLER if scenario == "hot-order" else f"bench-seller-{rng.randrange(SELLERS)}"
+        if system == "baseline":  # the fee's leg as a write of its own, as the service's is
+            return _bare_transaction([(buyer, -1000), (seller, 970), (f"fee-{uuid.uuid4()}", 30)])
+        order = [
+            {"from": {"userId": buyer}, "to": {"userId": seller}, "amount": "9.70"},
+            {"from": {"userId": buyer}, "to": {"systemAccount": "revenue"}, "amount": "0.30"},
+        ]
+        return _service_call("postings", "/postings", {"idempotentKey": str(uuid.uuid4()), "postings": order})
     user = {
         "spread": lambda: f"bench-{rng.randrange(USERS)}",
         "topup": lambda: f"new-{uuid.uuid4().hex}",
@@ -160,14 +174,20 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
 
 
 def seed_users() -> None:
-    """The spread and transfer scenarios' 1,000 users exist (each written once) before anything is timed."""
+    """The spread, transfer and order scenarios' 1,000 users and 100 sellers exist (each written once)
+    before anything is timed; each user holds enough for every order the runs send (10.00 each)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import wallet
 
     def seed(number: int) -> None:
-        wallet.transact(f"seed-{number}", f"bench-{number}", "0.01", "credit")
+        wallet.transact(f"seed-{number}", f"bench-{number}", "10000.00", "credit")
+
+    def seed_seller(number: int) -> None:
+        wallet.transact(f"seed-seller-{number}", f"bench-seller-{number}", "0.01", "credit")
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(seed, range(USERS)))
+        list(pool.map(seed_seller, range(SELLERS)))
+    wallet.transact("seed-hot-seller", HOT_SELLER, "0.01", "credit")
     wallet.transact("seed-hot-mixed", HOT_MIXED_USER, "1000.00", "credit")

@@ -20,6 +20,8 @@ SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "d
 OPERATIONS = [
     ("/transactions", "POST", 400),
     ("/transfers", "POST", 300),
+    ("/postings", "POST", 150),
+    ("/transactions/{transactionId}", "GET", 40),
     ("/transactions/{transactionId}/reversal", "POST", 60),
     ("/holds", "POST", 150),
     ("/holds/{holdId}/capture", "POST", 50),
@@ -40,6 +42,10 @@ def _named(body: object) -> tuple[list[str], str | None]:
     if not isinstance(body, dict):
         return [], None
     users = [body.get(field) for field in ("userId", "fromUserId", "toUserId")]
+    postings = body.get("postings")
+    for posting in postings if isinstance(postings, list) else []:
+        for side in (posting.get("from"), posting.get("to")) if isinstance(posting, dict) else ():
+            users.append(side.get("userId") if isinstance(side, dict) else None)
     key = body.get("idempotentKey")
     return [user for user in users if isinstance(user, str)], (key if isinstance(key, str) else None)
 

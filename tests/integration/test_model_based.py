@@ -2,7 +2,8 @@
 step against a plain in-memory model of what a correct ledger answers.
 
 Operations: credits and debits in three assets with optional counterparty, description and metadata,
-transfers between users, holds (placed, captured in part or in full to a system account or a user,
+transfers between users, postings transactions (several postings among users and system accounts, in
+several assets, and their whole reversal), holds (placed, captured in part or in full to a system account or a user,
 voided, expired by moving a fake clock), reversals (partial and full), replays, reused keys (also across
 routes), response-cache expiry, balance, balances, history and point-in-time reads. After every step the
 system accounts the step touched are read back and compared with the model, no available balance is
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 
 import wallet
-from handlers import balance, balances, history, holds, reversal, transact, transfer
+from handlers import balance, balances, history, holds, postings, reversal, transact, transfer
 from tests.integration.conftest import Store
 from tests.support import (
     hold_event,
@@ -71,12 +72,13 @@ class ModelHold:
 class ModelMovement:
     """An applied credit, debit or transfer (or capture), as a reversal sees it."""
 
-    kind: str  # credit, debit, transfer
+    kind: str  # credit, debit, transfer, postings
     user: str  # the user credited or debited; for a transfer the sender
     other: str  # the system account, or the receiver
     currency: str
-    amount: int
+    amount: int  # for postings: 1 (reversed whole, once)
     reversed: int = 0
+    postings: list[tuple[str, str, str, int]] = field(default_factory=list)  # (from, to, currency, amount)
 
 
 @dataclass
@@ -144,6 +146,32 @@ class ModelLedger:
             self._post(target, currency, "transfer_in", amount, source),
         )
 
+    def post(self, items: list[tuple[str, str, str, int]]) -> dict[tuple[str, str], int] | None:
+        """Postings (from, to, currency, amount; a name in SYSTEM_ACCOUNTS is a system account): all or
+        nothing on each user's net per asset; each account takes its receipts before its payments. Returns
+        each touched user account's balance after, or None for a decline."""
+        net: dict[tuple[str, str], int] = {}
+        for source, target, currency, amount in items:
+            for party, sign in ((source, -1), (target, 1)):
+                if party not in SYSTEM_ACCOUNTS:
+                    net[(party, currency)] = net.get((party, currency), 0) + sign * amount
+        if any(value < 0 and self.available(*key) + value < 0 for key, value in net.items()):
+            return None
+        for paying in (False, True):
+            for source, target, currency, amount in items:
+                party, other = (source, target) if paying else (target, source)
+                if party in SYSTEM_ACCOUNTS:
+                    self._move_system(party, currency, -amount if paying else amount)
+                    continue
+                between_users = other not in SYSTEM_ACCOUNTS
+                kind = (
+                    ("transfer_out" if paying else "transfer_in")
+                    if between_users
+                    else ("debit" if paying else "credit")
+                )
+                self._post(party, currency, kind, amount, other)
+        return {key: self.balance(*key) for key in net}
+
 
 class LedgerMachine(RuleBasedStateMachine):
     sent = Bundle("sent")
@@ -177,6 +205,10 @@ class LedgerMachine(RuleBasedStateMachine):
         return f"{self.run}-{name}"
 
     def _send(self, route: Any, body: dict[str, Any]) -> Sent:
+        if route is postings:
+            self._tick()
+            result = invoke(postings, with_body("postings-order", body))
+            return Sent(body["idempotentKey"], route, body, result.status, result.raw_body)
         event = (
             transaction_event(body["idempotentKey"], body["userId"], body["amount"], body["type"], **_extras(body))
             if route is transact
@@ -261,6 +293,45 @@ class LedgerMachine(RuleBasedStateMachine):
             self.model.movements[answer["transferId"]] = ModelMovement("transfer", source, target, currency, amount)
         return sent
 
+    @rule(
+        target=sent,
+        items=st.lists(
+            st.tuples(
+                st.sampled_from(USERS + SYSTEM_ACCOUNTS),
+                st.sampled_from(USERS + SYSTEM_ACCOUNTS),
+                st.sampled_from(list(ASSETS)),
+                AMOUNTS,
+            ).filter(lambda item: item[0] != item[1] and (item[0] in USERS or item[1] in USERS)),
+            min_size=1,
+            max_size=4,
+        ),
+    )
+    def post_many(self, items):
+        for currency in {item[2] for item in items}:
+            self._remember_system_before(currency)
+        side = lambda name: {"systemAccount": name} if name in SYSTEM_ACCOUNTS else {"userId": self.user_id(name)}  # noqa: E731
+        body = {
+            "idempotentKey": unique(f"{self.run}-p"),
+            "postings": [
+                {"from": side(source), "to": side(target), "amount": money(amount, currency), "currency": currency}
+                for source, target, currency, amount in items
+            ],
+        }
+        sent = self._send(postings, body)
+        expected = self.model.post(items)
+        if expected is None:
+            assert sent.status == 409, sent.raw_body
+        else:
+            assert sent.status == 201, sent.raw_body
+            answer = json.loads(sent.raw_body)
+            assert {(b["userId"], b["currency"]): b["balance"] for b in answer["balances"]} == {
+                (self.user_id(user), currency): money(after, currency) for (user, currency), after in expected.items()
+            }
+            self.model.movements[answer["transactionId"]] = ModelMovement(
+                "postings", items[0][0], items[0][1], items[0][2], 1, postings=list(items)
+            )
+        return sent
+
     @rule(target=sent, name=st.sampled_from(USERS), offset=st.integers(min_value=-1, max_value=1))
     def debit_around_the_whole_balance(self, name, offset):
         """The boundary: a debit of the balance minus one unit, the balance exactly, or one unit more."""
@@ -282,7 +353,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(earlier=sent)
     def replay(self, earlier):
-        if earlier.route is not transact and earlier.route is not transfer:
+        if earlier.route not in (transact, transfer, postings):
             return  # hold answers show the hold's status as of their time: compared in their own rules
         again = self._send(earlier.route, earlier.body)
         assert (again.status, again.raw_body) == (earlier.status, earlier.raw_body)
@@ -382,12 +453,27 @@ class LedgerMachine(RuleBasedStateMachine):
     def reverse(self, data, part):
         movement_id = _pick(data, self.model.movements)
         movement = self.model.movements[movement_id]
-        self._remember_system_before(movement.currency)
+        for currency in {movement.currency, *(item[2] for item in movement.postings)}:
+            self._remember_system_before(currency)
         left = movement.amount - movement.reversed
         amount = left if part is None else max(1, movement.amount // part)
         body: dict[str, Any] = {} if part is None else {"amount": money(amount, movement.currency)}
         self._tick()
         result = invoke(reversal, reversal_event(movement_id, unique(f"{self.run}-r"), **body))
+        if movement.kind == "postings":  # reversed whole, once: every posting back in one transaction
+            if part is not None:
+                assert result.status == 400, result.raw_body
+                return
+            if movement.reversed:
+                assert result.status == 409 and result.body["error"]["code"] == "REVERSAL_EXCEEDS_ORIGINAL"
+                return
+            swapped = [(target, source, currency, amount) for source, target, currency, amount in movement.postings]
+            if self.model.post(swapped) is None:
+                assert result.status == 409 and result.body["error"]["code"] == "INSUFFICIENT_FUNDS", result.raw_body
+                return
+            assert result.status == 201, result.raw_body
+            movement.reversed = 1
+            return
         if left == 0 or amount > left:
             assert result.status == 409 and result.body["error"]["code"] == "REVERSAL_EXCEEDS_ORIGINAL", result.raw_body
             return
@@ -418,7 +504,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def reuse_key_with_other_payload(self, earlier, change):
         body = dict(earlier.body)
         route = earlier.route
-        if change == "amount":
+        if route is postings:
+            body["description"] = "changed"
+        elif change == "amount":
             scale = ASSETS[body.get("currency", "USD")][0]
             body["amount"] = format(Decimal(body["amount"]) + Decimal(1).scaleb(-scale), "f")
         elif change == "currency":
