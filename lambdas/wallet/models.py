@@ -322,6 +322,7 @@ class KeyRecord:
     entries: tuple[LedgerEntry, ...] = ()
     reversed_minor: int = 0  # how much of this key's movement later reversals have moved back
     hold: "Hold | None" = None  # for a hold, capture or void: the hold as the answer showed it
+    declined_because: str | None = None  # a decline whose message came from the balances read (postings)
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,8 @@ def _key_record_item(record: KeyRecord) -> dict[str, Any]:
         item[MOVEMENT_ID] = _s(record.entries[0].transaction_id)
     if record.hold is not None:
         item["hold"] = {"M": hold_item(record.hold)}
+    if record.declined_because is not None:
+        item["declinedBecause"] = _s(record.declined_because)
     return item
 
 
@@ -324,4 +326,5 @@ def key_record_from_item(item: dict[str, Any]) -> KeyRecord:
         entries=tuple(entry_from_item(entry["M"]) for entry in item.get("entries", {}).get("L", [])),
         reversed_minor=int(item.get("reversedMinor", {}).get("N", "0")),
         hold=hold_from_item(item["hold"]["M"]) if "hold" in item else None,
+        declined_because=_optional_text(item, "declinedBecause"),
     )

@@ -253,7 +253,8 @@ class MovementCommitter:
             attempt_plan = plan(accounts, str(uuid.uuid4()), now)
             if attempt_plan is None:
                 if decline_message is None and planner.declined_message is not None:
-                    decline_message = planner.declined_message(accounts, now)
+                    because = planner.declined_message(accounts, now)
+                    return self._decline(command, request, now, because, remembered=True)
                 return self._decline(command, request, now, decline_message or self._decline_message(command))
             entries = attempt_plan.entries
             record = KeyRecord(
@@ -426,9 +427,15 @@ class MovementCommitter:
             for key in keys
         }
 
-    def _decline(self, command: Command, request: str, now: str, message: str) -> tuple[KeyRecord, bool]:
+    def _decline(
+        self, command: Command, request: str, now: str, message: str, remembered: bool = False
+    ) -> tuple[KeyRecord, bool]:
+        """remembered: the message depends on the balances read, so the record keeps it for every replay."""
+        record = KeyRecord(
+            command.idempotent_key, request, Outcome.DECLINED, now, declined_because=message if remembered else None
+        )
         try:
-            self._repository.record_declined(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
+            self._repository.record_declined(record)
         except KeyAlreadyUsed as used:
             return self._replay(command, request, used.record)
         raise InsufficientFunds(message)
@@ -437,7 +444,7 @@ class MovementCommitter:
         if record.request != request:
             raise IdempotencyKeyReused("This idempotency key was already used with a different request.")
         if record.outcome is Outcome.DECLINED:
-            raise InsufficientFunds(self._decline_message(command), replayed=True)
+            raise InsufficientFunds(record.declined_because or self._decline_message(command), replayed=True)
         return record, True
 
     def _decline_message(self, command: Command) -> str:

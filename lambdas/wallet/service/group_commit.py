@@ -278,7 +278,10 @@ class GroupCommit(Movements):
             if plan is None:
                 if not group.fits(1):
                     break
-                group.records.append(KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now))
+                because = planner.declined_message(accounts, now) if planner.declined_message else None
+                group.records.append(
+                    KeyRecord(command.idempotent_key, request, Outcome.DECLINED, now, declined_because=because)
+                )
                 group.items += 1
             else:
                 entries = plan.entries
