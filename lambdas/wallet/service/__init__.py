@@ -5,8 +5,9 @@ another in one DynamoDB transaction: a user's balance (never below zero) and a s
 append-only leg, or two users' balances.
 
 One module per concern: commit (the one commit loop every movement goes through), group_commit (beside
-it: a hot account's queue, committed in groups), movements (credits, debits, transfers), reversals,
-holds, reads, system_accounts, chains (the hash chains as a whole); checks holds request checks and cursors.
+it: a hot account's queue, committed in groups), movements (credits, debits, transfers), postings
+(transactions of many postings), reversals, holds, reads, system_accounts, chains (the hash chains as a
+whole); checks holds request checks and cursors.
 """
 
 from wallet.service.chains import Chains
