@@ -5,7 +5,6 @@ generate docs/openapi.json."""
 
 import json
 from collections.abc import Iterable
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -144,12 +143,6 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-@cache
-def _error_schema() -> dict[str, Any]:
-    """Built once per process, not once per route (each route's decorator asks for it at import)."""
-    return ErrorResponse.model_json_schema()
-
-
 def error_responses(*statuses: int) -> dict[int, Any]:
     """OpenAPI entries for the error statuses a route can return."""
     descriptions = {
@@ -166,7 +159,8 @@ def error_responses(*statuses: int) -> dict[int, Any]:
     retry_after = {
         "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}}
     }
-    content = {"application/json": {"schema": _error_schema()}}
+    # By model: the document then holds ErrorResponse and ErrorDetail once, as named components.
+    content = {"application/json": {"model": ErrorResponse}}
     return {
         status: {"description": descriptions[status], "content": content}
         | ({"headers": retry_after} if status in (429, 503) else {})

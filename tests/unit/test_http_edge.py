@@ -9,6 +9,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from openapi_spec_validator import validate
+from referencing.exceptions import Unresolvable
 
 from api.errors import as_wallet_error, error_response
 from api.routes import ALL_ROUTES, API_ROUTES, BALANCE, HISTORY, NOT_FOUND, TRANSACT
@@ -118,3 +120,19 @@ def test_docs_openapi_json_is_generated_from_the_handlers():
     assert committed == openapi_document(), "run `make openapi` and commit docs/openapi.json"
     paths = json.loads(committed)["paths"]
     assert set(paths) == {route.path for route in API_ROUTES}
+
+
+def test_docs_openapi_json_is_a_valid_openapi_document_with_named_error_schemas():
+    document = json.loads((REPO / "docs" / "openapi.json").read_text())
+
+    validate(document)  # openapi-spec-validator: raises on the first violation (a $ref that resolves nowhere)
+    errors = {
+        json.dumps(response["content"]["application/json"]["schema"])
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for status, response in operation["responses"].items()
+        if status.startswith(("4", "5"))
+    }
+    assert errors == {json.dumps({"$ref": "#/components/schemas/ErrorResponse"})}
+    with pytest.raises(Unresolvable):  # the validator does refuse a reference that resolves nowhere
+        validate({**document, "components": {"schemas": {}}})
