@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,20 @@ class LambdaProxyHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body leave together, not 40 ms apart (delayed ACK)
 
-    def do_GET(self) -> None:
-        self._invoke()
+    def __getattr__(self, name: str) -> Any:
+        """Every method goes to the routes, as API Gateway's do: one the API does not declare (TRACE, any
+        token) reaches the $default route's JSON 404, never http.server's own 501 page."""
+        if name.startswith("do_"):
+            return self._invoke
+        raise AttributeError(name)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server refuses before a route is known (a malformed request line, an oversized
+        header), answered in JSON as API Gateway answers it, not as an HTML page."""
+        data = json.dumps({"message": message or HTTPStatus(code).phrase}).encode()
+        self.request_version = self.protocol_version  # a line too malformed to parse still gets a status line
+        self.close_connection = True
+        self._send(code, {"content-type": "application/json", "connection": "close"}, data)
 
     def _invoke(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -3,10 +3,13 @@ reset and no 5xx."""
 
 import http.client
 import json
+import re
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from api.routes import API_ROUTES
 from tests.support import unique
 
 CONNECTIONS = 256
@@ -42,3 +45,46 @@ def test_256_concurrent_connections_get_answers_without_a_reset_or_a_5xx(api_ser
 
     failures = [statuses for statuses in results if statuses != [200, 201]]
     assert failures == [], f"{len(failures)} connections failed: {failures[:5]}"
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x1", path)
+
+
+def test_every_method_and_path_is_answered_in_json_as_api_gateway_routes_it(api_server):
+    """The routes the stack declares (tests/infra holds the template to API_ROUTES) answer their method;
+    every other method and path reaches the $default route's JSON 404, never http.server's own page."""
+    address = urlsplit(api_server)
+    declared = {(route.method, _concrete(route.path)) for route in API_ROUTES}
+    paths = sorted({_concrete(route.path) for route in API_ROUTES} | {"/nope", "/users/u1/balance/extra"})
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND", "BREW"]
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+
+    def send(method: str, path: str) -> tuple[int, str, bytes]:
+        connection.request(method, path, "{}", {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.getheader("content-type", ""), response.read()
+
+    default = send("GET", "/nope")  # the $default route's answer
+    assert default[0] == 404 and json.loads(default[2])["error"]["code"] == "NOT_FOUND"
+    for method in methods:
+        for path in paths:
+            status, content_type, data = send(method, path)
+            assert content_type.startswith("application/json"), (method, path)
+            if (method, path) in declared:
+                assert data != default[2], f"{method} {path} is declared but fell through to $default"
+            elif method == "HEAD":
+                assert (status, data) == (404, b""), path
+            else:
+                assert (status, data) == (404, default[2]), (method, path, status, data)
+    connection.close()
+
+
+def test_a_malformed_request_line_is_a_json_400(api_server):
+    address = urlsplit(api_server)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(b"GET /users/u1/balance HTTP/1.1 extra\r\n\r\n")
+        answer = raw.recv(4096).decode()
+    head, _, body = answer.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400") and "application/json" in head.lower()
+    assert set(json.loads(body)) == {"message"}
