@@ -1,7 +1,6 @@
 """Turns an HTTP request into the API Gateway HTTP API (payload 2.0) event a handler receives."""
 
 import base64
-import re
 import time
 import uuid
 from typing import Any
@@ -15,10 +14,9 @@ def match_route(method: str, path: str) -> tuple[RouteSpec, dict[str, str]]:
     for route in ALL_ROUTES:
         if route is NOT_FOUND or route.method != method:
             continue
-        pattern = "^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(route.path)) + "$"
-        found = re.match(pattern, path)
-        if found:
-            return route, found.groupdict()
+        found = route.path_parameters(path)
+        if found is not None:
+            return route, found
     return NOT_FOUND, {}
 
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from api.routes import methods_at
 from wallet.errors import (
     Forbidden,
     HoldExpired,
@@ -20,6 +21,7 @@ from wallet.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -36,6 +38,7 @@ _HTTP: dict[type[WalletError], tuple[int, str]] = {
     Forbidden: (403, "FORBIDDEN"),
     NotFound: (404, "NOT_FOUND"),
     HoldNotFound: (404, "HOLD_NOT_FOUND"),
+    MethodNotAllowed: (405, "METHOD_NOT_ALLOWED"),
     HoldNotPending: (409, "HOLD_NOT_PENDING"),
     HoldExpired: (409, "HOLD_EXPIRED"),
     InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
@@ -64,6 +67,8 @@ def error_response(error: WalletError) -> Response:
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if isinstance(error, _RETRYABLE) else {}
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after_seconds)}
+    if isinstance(error, MethodNotAllowed):
+        headers = {"Allow": ", ".join(error.allowed)}
     return json_response(status, body, headers)
 
 
@@ -75,7 +80,11 @@ def internal_error_response() -> Response:
     return json_response(500, error_body("INTERNAL_ERROR", "Something went wrong on our side; it has been logged."))
 
 
-def not_found_response() -> Response:
+def not_found_response(method: str, path: str) -> Response:
+    """The $default route's answer: 405 with Allow for a path the API has under other methods, else 404."""
+    allowed = methods_at(path)
+    if allowed and method not in allowed:
+        return error_response(MethodNotAllowed(f"{path} takes {', '.join(allowed)}, not {method}.", tuple(allowed)))
     return error_response(NotFound("No such route."))
 
 

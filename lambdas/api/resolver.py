@@ -40,7 +40,7 @@ def build_resolver(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
 
     @app.not_found
     def _not_found(_: Exception) -> Response:
-        return not_found_response()
+        return not_found_response(app.current_event.http_method, app.current_event.path)
 
     @app.exception_handler(Exception)
     def _handle(exc: Exception) -> Response:

@@ -1,5 +1,6 @@
 """The one definition of the HTTP routes: the CDK stack and the local server both read it."""
 
+import re
 from dataclasses import dataclass
 
 
@@ -13,6 +14,12 @@ class RouteSpec:
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
+
+    def path_parameters(self, path: str) -> dict[str, str] | None:
+        """The path parameters if `path` is this route's path (API Gateway's matching), else None."""
+        pattern = "^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
+        found = re.match(pattern, path)
+        return found.groupdict() if found else None
 
     @property
     def resolver_path(self) -> str:
@@ -60,3 +67,8 @@ API_ROUTES = (
     SYSTEM_BALANCE,
 )
 ALL_ROUTES = (*API_ROUTES, NOT_FOUND)
+
+
+def methods_at(path: str) -> list[str]:
+    """The methods the API has at this path (empty: no route has it)."""
+    return sorted({route.method for route in API_ROUTES if route.path_parameters(path) is not None})

@@ -25,6 +25,14 @@ class NotFound(WalletError):
     """The named resource (a system account) does not exist."""
 
 
+class MethodNotAllowed(WalletError):
+    """The path exists, but not with this method; allowed: the methods it has."""
+
+    def __init__(self, message: str, allowed: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.allowed = allowed
+
+
 class InsufficientFunds(WalletError):
     """A debit or transfer was declined because it exceeds the balance. Final for its idempotency key."""
 

@@ -53,26 +53,31 @@ def _concrete(path: str) -> str:
 
 def test_every_method_and_path_is_answered_in_json_as_api_gateway_routes_it(api_server):
     """The routes the stack declares (tests/infra holds the template to API_ROUTES) answer their method;
-    every other method and path reaches the $default route's JSON 404, never http.server's own page."""
+    every other method reaches the $default route: a 405 with Allow at a path the API has, its JSON 404
+    elsewhere, never http.server's own page."""
     address = urlsplit(api_server)
     declared = {(route.method, _concrete(route.path)) for route in API_ROUTES}
     paths = sorted({_concrete(route.path) for route in API_ROUTES} | {"/nope", "/users/u1/balance/extra"})
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "PROPFIND", "BREW"]
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
 
-    def send(method: str, path: str) -> tuple[int, str, bytes]:
+    def send(method: str, path: str) -> tuple[int, str, bytes, str | None]:
         connection.request(method, path, "{}", {"Content-Type": "application/json"})
         response = connection.getresponse()
-        return response.status, response.getheader("content-type", ""), response.read()
+        return response.status, response.getheader("content-type", ""), response.read(), response.getheader("allow")
 
     default = send("GET", "/nope")  # the $default route's answer
     assert default[0] == 404 and json.loads(default[2])["error"]["code"] == "NOT_FOUND"
     for method in methods:
         for path in paths:
-            status, content_type, data = send(method, path)
+            status, content_type, data, allow = send(method, path)
             assert content_type.startswith("application/json"), (method, path)
-            if (method, path) in declared:
-                assert data != default[2], f"{method} {path} is declared but fell through to $default"
+            allowed = sorted(known for known, at in declared if at == path)
+            if method in allowed:
+                assert data != default[2] and status != 405, f"{method} {path} is declared but fell to $default"
+            elif allowed:
+                assert (status, allow) == (405, ", ".join(allowed)), (method, path, status)
+                assert method == "HEAD" or json.loads(data)["error"]["code"] == "METHOD_NOT_ALLOWED"
             elif method == "HEAD":
                 assert (status, data) == (404, b""), path
             else:

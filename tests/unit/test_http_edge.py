@@ -136,3 +136,19 @@ def test_docs_openapi_json_is_a_valid_openapi_document_with_named_error_schemas(
     assert errors == {json.dumps({"$ref": "#/components/schemas/ErrorResponse"})}
     with pytest.raises(Unresolvable):  # the validator does refuse a reference that resolves nowhere
         validate({**document, "components": {"schemas": {}}})
+
+
+def test_the_default_route_answers_405_with_allow_at_a_known_path_and_404_elsewhere():
+    from handlers import not_found
+    from local.lambda_context import LocalLambdaContext
+
+    def ask(method: str, path: str) -> dict:
+        return not_found.lambda_handler(http_api_event(method, path), LocalLambdaContext())
+
+    trace = ask("TRACE", "/holds")
+    assert (trace["statusCode"], trace["headers"]["Allow"]) == (405, "POST")
+    assert json.loads(trace["body"])["error"]["code"] == "METHOD_NOT_ALLOWED"
+    both = ask("DELETE", "/transactions/t1")
+    assert (both["statusCode"], both["headers"]["Allow"]) == (405, "GET")
+    nowhere = ask("GET", "/nope")
+    assert nowhere["statusCode"] == 404 and "Allow" not in (nowhere.get("headers") or {})
