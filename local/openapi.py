@@ -4,6 +4,7 @@ A tool beside the service, not part of it: the functions never import it, and no
 from handlers/."""
 
 import json
+from typing import Any
 
 from api.resolver import build_resolver
 from handlers import (
@@ -18,6 +19,7 @@ from handlers import (
     transaction,
     transfer,
 )
+from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN, get_settings
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
@@ -42,8 +44,27 @@ def openapi_document() -> str:
         description="A double-entry ledger: balances per asset, exactly-once credits, debits, transfers and "
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
-    document = _without_framework_422(json.loads(schema))
+    document = _with_configured_names(_without_framework_422(json.loads(schema)))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _with_configured_names(document: Any) -> Any:
+    """Asset codes and system account names as enums of the configuration the document is generated with
+    (the defaults: make openapi with WALLET_ASSETS or WALLET_SYSTEM_ACCOUNTS set documents those instead),
+    where the models can only say the pattern a name follows."""
+    settings = get_settings()
+    enums = {
+        ASSET_CODE_PATTERN: [asset.code for asset in settings.assets],
+        SYSTEM_ACCOUNT_PATTERN: list(settings.system_accounts),
+    }
+    if isinstance(document, dict):
+        named = {key: _with_configured_names(value) for key, value in document.items()}
+        if named.get("pattern") in enums and named.get("type") == "string":
+            named["enum"] = enums[named.pop("pattern")]
+        return named
+    if isinstance(document, list):
+        return [_with_configured_names(value) for value in document]
+    return document
 
 
 def _without_framework_422(document: dict) -> dict:

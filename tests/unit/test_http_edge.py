@@ -26,6 +26,7 @@ from wallet.errors import (
     WalletError,
 )
 from wallet.money import JsonNumber
+from wallet.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -134,6 +135,9 @@ def test_docs_openapi_json_is_a_valid_openapi_document_with_named_error_schemas(
         if status.startswith(("4", "5"))
     }
     assert errors == {json.dumps({"$ref": "#/components/schemas/ErrorResponse"})}
+    request = document["components"]["schemas"]["TransactionRequest"]["properties"]
+    assert request["currency"]["enum"] == [asset.code for asset in get_settings().assets]
+    assert request["counterparty"]["anyOf"][0]["enum"] == list(get_settings().system_accounts)
     with pytest.raises(Unresolvable):  # the validator does refuse a reference that resolves nowhere
         validate({**document, "components": {"schemas": {}}})
 
