@@ -337,6 +337,13 @@ def test_unknown_route_is_404_with_error_body():
     assert result.body == {"error": {"code": "NOT_FOUND", "message": "No such route."}}
 
 
+def test_a_known_path_with_another_method_is_405_with_allow():
+    result = invoke(not_found, load_event("method-not-allowed"))
+
+    assert (result.status, result.headers["allow"]) == (405, "GET")
+    assert result.body["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
 def test_the_key_is_global_across_users(store):
     key, first_user, second_user = unique("k"), unique("u"), unique("u")
     invoke(transact, transaction_event(key, first_user, "5.00", "credit"))
