@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from wallet.errors import PayloadTooLarge
 from wallet.models import LedgerEntry, Posting
-from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text, format_amount
+from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text
 from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN
 from wallet.validation import (
     DESCRIPTION_MAX_LENGTH,
@@ -124,14 +124,7 @@ class PostingAnswer(BaseModel):
 
 
 def posting_answer(posting: Posting, scale: int) -> PostingAnswer:
-    return PostingAnswer.model_validate(
-        {
-            "from": posting.source.to_json(),
-            "to": posting.target.to_json(),
-            "amount": format_amount(posting.amount_minor, scale),
-            "currency": posting.currency,
-        }
-    )
+    return PostingAnswer.model_validate(posting.to_json(scale))
 
 
 class ErrorDetail(BaseModel):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wallet.chain import entry_fields
-from wallet.models import EntryType, Hold, HoldStatus, KeyRecord, LedgerEntry, Outcome, Posting, posting_of
+from wallet.models import EntryType, Hold, HoldStatus, LedgerEntry, Outcome, posting_of
 from wallet.money import format_amount
 from wallet.repository import key_record_from_item
 
@@ -84,9 +84,11 @@ def key_record_event(item: dict[str, Any]) -> MovementEvent | None:
     if record.entries:
         first = record.entries[0]
         detail["transactionId"] = first.transaction_id
+        scales = {entry.currency: entry.scale for entry in record.entries}
         detail["postings"] = [
-            _posting(posting, first.scale if posting.currency == first.currency else _scale(record, posting.currency))
-            for posting in (posting_of(entry) for entry in record.entries if entry.type is not EntryType.TRANSFER_IN)
+            posting_of(entry).to_json(scales[entry.currency])
+            for entry in record.entries
+            if entry.type is not EntryType.TRANSFER_IN  # the same posting as its transfer_out
         ]
         if operation != "postings":  # one asset and amount; a postings transaction may hold several
             detail["currency"] = first.currency
@@ -114,19 +116,6 @@ def _entry(entry: LedgerEntry) -> dict[str, Any]:
         "metadata": entry.metadata,
         "previousHash": entry.previous_hash,
         "hash": entry.hash,
-    }
-
-
-def _scale(record: KeyRecord, currency: str) -> int:
-    return next(entry.scale for entry in record.entries if entry.currency == currency)
-
-
-def _posting(posting: Posting, scale: int) -> dict[str, Any]:
-    return {
-        "from": posting.source.to_json(),
-        "to": posting.target.to_json(),
-        "amount": format_amount(posting.amount_minor, scale),
-        "currency": posting.currency,
     }
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from wallet.money import to_decimal
+from wallet.money import format_amount, to_decimal
 
 
 class EntryType(StrEnum):
@@ -176,6 +176,15 @@ class Posting:
     target: Party
     amount_minor: int
     currency: str
+
+    def to_json(self, scale: int) -> dict[str, Any]:
+        """As requests, answers and events show it: the amount at its asset's scale."""
+        return {
+            "from": self.source.to_json(),
+            "to": self.target.to_json(),
+            "amount": format_amount(self.amount_minor, scale),
+            "currency": self.currency,
+        }
 
 
 @dataclass(frozen=True)

@@ -178,13 +178,7 @@ class MovementCommitter:
                 "operation": command.operation,
                 "idempotentKey": command.idempotent_key,
                 "postings": [
-                    {
-                        "from": posting.source.to_json(),
-                        "to": posting.target.to_json(),
-                        "amount": format_amount(posting.amount_minor, self._settings.asset(posting.currency).scale),
-                        "currency": posting.currency,
-                    }
-                    for posting in command.postings
+                    posting.to_json(self._settings.asset(posting.currency).scale) for posting in command.postings
                 ],
                 "description": command.description,
                 "metadata": command.metadata,

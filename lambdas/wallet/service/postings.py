@@ -250,9 +250,8 @@ class Postings(Movements):
         else:
             postings = tuple(posting_of(entry) for entry in record.entries if entry.type is not EntryType.TRANSFER_IN)
             reversed_minor = {first.currency: record.reversed_minor} if record.reversed_minor else {}
-            kind = _MOVEMENT_TYPES.get(request["operation"], request["operation"])
-            if kind == "transaction":
-                kind = first.type.value
+            # A transaction is a credit or a debit; every other operation is named as it is.
+            kind = first.type.value if request["operation"] == "transaction" else request["operation"]
         return Movement(
             type=kind,
             postings=postings,
@@ -271,6 +270,3 @@ class Postings(Movements):
         for key in keys:
             first.setdefault(key[0], key)
         return list(first.values())
-
-
-_MOVEMENT_TYPES = {"capture": "capture", "reversal": "reversal", "transfer": "transfer"}
