@@ -4,7 +4,7 @@ import base64
 import time
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from api.routes import ALL_ROUTES, NOT_FOUND, RouteSpec
 
@@ -28,13 +28,16 @@ def http_api_event(
     body: bytes | str | None = None,
     source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
-    route, path_parameters = match_route(method, raw_path)
+    route, encoded_parameters = match_route(method, raw_path)
+    # HTTP APIs hand the function the path and its parameters percent-decoded (UTF-8), split before decoding
+    path = unquote(raw_path)
+    path_parameters = {name: unquote(value) for name, value in encoded_parameters.items()}
     lower_headers = {name.lower(): value for name, value in (headers or {}).items()}  # as HTTP APIs deliver them
     now = time.time()
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key if route is not NOT_FOUND else "$default",
-        "rawPath": raw_path,
+        "rawPath": path,
         "rawQueryString": raw_query,
         "headers": lower_headers,
         "requestContext": {
@@ -44,7 +47,7 @@ def http_api_event(
             "domainPrefix": "local",
             "http": {
                 "method": method,
-                "path": raw_path,
+                "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": source_ip,
                 "userAgent": lower_headers.get("user-agent", ""),

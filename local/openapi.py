@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from api.resolver import build_resolver
+from api.schemas import amount_forms
 from handlers import (
     balance,
     balances,
@@ -19,7 +20,7 @@ from handlers import (
     transaction,
     transfer,
 )
-from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN, get_settings
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, SYSTEM_ACCOUNT_PATTERN, get_settings
 
 TITLE = "Wallet API"
 VERSION = "1.0.0"
@@ -44,7 +45,7 @@ def openapi_document() -> str:
         description="A double-entry ledger: balances per asset, exactly-once credits, debits, transfers and "
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
-    document = _with_configured_names(_without_framework_422(json.loads(schema)))
+    document = _with_asset_scales(_with_configured_names(_without_framework_422(json.loads(schema))))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -64,6 +65,37 @@ def _with_configured_names(document: Any) -> Any:
         return named
     if isinstance(document, list):
         return [_with_configured_names(value) for value in document]
+    return document
+
+
+def _with_asset_scales(document: dict) -> dict:
+    """Amounts at the configured assets' scales: where a request names its currency beside the amount, the
+    amount follows that asset's scale (if/then per asset, the default asset when none is named); elsewhere
+    (a capture's or a reversal's, in the asset of what they refer to) the largest configured scale."""
+    assets = get_settings().assets
+    widest = amount_forms(max(asset.scale for asset in assets))
+    for schema in document["components"]["schemas"].values():
+        amount = schema.get("properties", {}).get("amount", {})
+        forms = amount.get("oneOf") or next((alt["oneOf"] for alt in amount.get("anyOf", []) if "oneOf" in alt), None)
+        if forms is None:
+            continue  # an answer's amount, not a request's
+        forms[:] = widest
+        if "currency" not in schema["properties"]:
+            continue
+        schema["allOf"] = [
+            {
+                "if": {"properties": {"currency": {"const": asset.code}}, "required": ["currency"]},
+                "then": {"properties": {"amount": {"oneOf": amount_forms(asset.scale)}}},
+            }
+            for asset in assets
+        ] + [
+            {
+                "if": {"not": {"required": ["currency"]}},
+                "then": {
+                    "properties": {"amount": {"oneOf": amount_forms(get_settings().asset(DEFAULT_CURRENCY).scale)}}
+                },
+            }
+        ]
     return document
 
 

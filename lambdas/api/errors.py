@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from api.routes import methods_at
+from api.routes import methods_at, parameters_at
 from wallet.errors import (
     Forbidden,
     HoldExpired,
@@ -26,6 +26,7 @@ from wallet.errors import (
     PayloadTooLarge,
     RateLimited,
     ReversalExceedsOriginal,
+    ReversalWholeOnly,
     ServiceUnavailable,
     UnsupportedMediaType,
     WalletError,
@@ -44,6 +45,7 @@ _HTTP: dict[type[WalletError], tuple[int, str]] = {
     InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
     IdempotencyKeyInUse: (409, "IDEMPOTENCY_KEY_IN_USE"),
     ReversalExceedsOriginal: (409, "REVERSAL_EXCEEDS_ORIGINAL"),
+    ReversalWholeOnly: (409, "REVERSAL_WHOLE_ONLY"),
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),
@@ -81,10 +83,16 @@ def internal_error_response() -> Response:
 
 
 def not_found_response(method: str, path: str) -> Response:
-    """The $default route's answer: 405 with Allow for a path the API has under other methods, else 404."""
+    """The $default route's answer: 405 with Allow for a path the API has under other methods, else 404.
+
+    A route's own function answers here too when API Gateway chose its route but a path parameter holds
+    characters the resolver's routes never take (a decoded control character): that is a bad parameter, 400."""
     allowed = methods_at(path)
     if allowed and method not in allowed:
         return error_response(MethodNotAllowed(f"{path} takes {', '.join(allowed)}, not {method}.", tuple(allowed)))
+    if allowed:
+        names = ", ".join(parameters_at(method, path))
+        return error_response(InvalidRequest(f"{names}: has characters an identifier cannot have"))
     return error_response(NotFound("No such route."))
 
 

@@ -3,9 +3,10 @@
 Kept apart from the read routes' models so a function builds only the pydantic models its routes use.
 """
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from api.schemas import (
     RECEIPTS,
@@ -25,12 +26,18 @@ from api.schemas import (
 )
 from wallet.models import Hold, HoldStatus, LedgerEntry, PostingsResult
 from wallet.money import JsonNumber, format_amount
+from wallet.service.holds import HOLD_MAX_SECONDS, HOLD_MIN_SECONDS
 from wallet.service.postings import MAX_POSTING_ACCOUNTS, MAX_POSTINGS
 from wallet.settings import DEFAULT_CURRENCY
 
 
 class TransactionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"idempotentKey": "order-1234-payment", "userId": "u1", "amount": "50.00", "type": "credit"}]
+        },
+    )
 
     idempotentKey: BodyKey = None
     userId: UserId
@@ -46,7 +53,12 @@ class TransactionRequest(BaseModel):
 
 
 class TransferRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"idempotentKey": "rent-2026-12", "fromUserId": "u1", "toUserId": "u2", "amount": "25.00"}]
+        },
+    )
 
     idempotentKey: BodyKey = None
     fromUserId: UserId
@@ -58,7 +70,10 @@ class TransferRequest(BaseModel):
 
 
 class ReversalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"idempotentKey": "refund-1234", "description": "Order cancelled"}]},
+    )
 
     idempotentKey: BodyKey = None
     amount: RequestAmount | None = Field(default=None, description="Default: all that is still reversible.")
@@ -66,30 +81,51 @@ class ReversalRequest(BaseModel):
 
 
 def _json_integer(value: object) -> object:
-    """A JSON number (kept as text by the body parser) that is a plain integer, as an int."""
+    """A JSON number (kept as text by the body parser) whose value is an integer, as an int: 60, 60.0 and
+    6e1 alike, as JSON Schema's integer type counts them."""
     if isinstance(value, JsonNumber):
-        if not value.text.lstrip("-").isdigit():
+        number = Decimal(value.text)
+        if number.adjusted() > 18 or number != number.to_integral_value():  # no 1e999999 made into an int
             raise ValueError("must be an integer")
-        return int(value.text)
+        return int(number)
     return value
 
 
 class HoldRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"idempotentKey": "ride-77-hold", "userId": "u1", "amount": "12.50"}]},
+    )
 
     idempotentKey: BodyKey = None
     userId: UserId
     amount: RequestAmount
     currency: Currency = DEFAULT_CURRENCY
-    expiresInSeconds: Annotated[int, BeforeValidator(_json_integer), Field(strict=True)] | None = Field(
-        default=None, description="Default 604800 (7 days); from 60 to 2592000 (30 days)."
-    )
+    expiresInSeconds: (
+        Annotated[
+            int,
+            BeforeValidator(_json_integer),
+            Field(strict=True, ge=HOLD_MIN_SECONDS, le=HOLD_MAX_SECONDS),
+            WithJsonSchema({"type": "integer", "minimum": HOLD_MIN_SECONDS, "maximum": HOLD_MAX_SECONDS}),
+        ]
+        | None
+    ) = Field(default=None, description="Default 604800 (7 days); from 60 to 2592000 (30 days).")
     description: Description | None = None
     metadata: Metadata | None = None
 
 
 class CaptureRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # one payee: a system account or a user, not both (null is as good as absent)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"idempotentKey": "ride-77-capture", "amount": "10.00"}],
+            "not": {
+                "required": ["counterparty", "toUserId"],
+                "properties": {"counterparty": {"type": "string"}, "toUserId": {"type": "string"}},
+            },
+        },
+    )
 
     idempotentKey: BodyKey = None
     amount: RequestAmount | None = Field(default=None, description="Default: all of the hold; never more.")
@@ -100,7 +136,7 @@ class CaptureRequest(BaseModel):
 
 
 class VoidRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"idempotentKey": "ride-77-void"}]})
 
     idempotentKey: BodyKey = None
 
@@ -280,7 +316,18 @@ Side = Annotated[
 
 
 class PostingRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, validate_by_name=True)
+    # a user on at least one side: money never moves between two system accounts
+    model_config = ConfigDict(
+        extra="forbid",
+        serialize_by_alias=True,
+        validate_by_name=True,
+        json_schema_extra={
+            "not": {
+                "required": ["from", "to"],
+                "properties": {"from": {"required": ["systemAccount"]}, "to": {"required": ["systemAccount"]}},
+            }
+        },
+    )
 
     source: Side = Field(alias="from")
     target: Side = Field(alias="to")
@@ -297,7 +344,20 @@ class PostingRequest(BaseModel):
 
 
 class PostingsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "idempotentKey": "order-42",
+                    "postings": [
+                        {"from": {"userId": "buyer-1"}, "to": {"userId": "seller-9"}, "amount": "9.70"},
+                        {"from": {"userId": "buyer-1"}, "to": {"systemAccount": "revenue"}, "amount": "0.30"},
+                    ],
+                }
+            ]
+        },
+    )
 
     idempotentKey: BodyKey = None
     postings: list[PostingRequest] = Field(

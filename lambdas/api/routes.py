@@ -72,3 +72,12 @@ ALL_ROUTES = (*API_ROUTES, NOT_FOUND)
 def methods_at(path: str) -> list[str]:
     """The methods the API has at this path (empty: no route has it)."""
     return sorted({route.method for route in API_ROUTES if route.path_parameters(path) is not None})
+
+
+def parameters_at(method: str, path: str) -> list[str]:
+    """The path parameters of the route with this method and path (empty: none has it)."""
+    for route in API_ROUTES:
+        found = route.path_parameters(path) if route.method == method else None
+        if found is not None:
+            return list(found)
+    return []

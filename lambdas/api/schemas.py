@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 
 from wallet.errors import PayloadTooLarge
 from wallet.models import LedgerEntry, Posting
-from wallet.money import AMOUNT_JSON_PATTERN, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_text
+from wallet.money import MAX_SCALE, MAX_WHOLE_UNITS, InvalidAmount, JsonNumber, amount_pattern, amount_text
 from wallet.settings import ASSET_CODE_PATTERN, SYSTEM_ACCOUNT_PATTERN
 from wallet.validation import (
     DESCRIPTION_MAX_LENGTH,
@@ -36,6 +36,16 @@ AT_DESCRIPTION = (
     "(the opening balance if there is none)"
 )
 MONEY_EXAMPLE = "100.00"
+INSTANT = {"format": "date-time"}  # RFC 3339; the service also reads other ISO 8601 instants with a zone
+
+
+def amount_forms(scale: int) -> list[dict[str, Any]]:
+    """An amount's two JSON forms at a scale: a decimal string (preferred) or a plain JSON number."""
+    number: dict[str, Any] = {"type": "integer", "minimum": 1} if scale == 0 else {"type": "number"}
+    if scale:
+        number.update(exclusiveMinimum=0, multipleOf=float(f"1e-{scale}"))
+    return [{"type": "string", "pattern": amount_pattern(scale)}, {**number, "maximum": MAX_WHOLE_UNITS}]
+
 
 RequestAmount = Annotated[
     str,
@@ -45,10 +55,7 @@ RequestAmount = Annotated[
             "description": "Positive, with at most as many decimal places as the asset's scale (USD 2, GOLD 0), "
             f"at most {MAX_WHOLE_UNITS} whole units. A string is preferred; a JSON number is accepted "
             "(no exponent form).",
-            "oneOf": [
-                {"type": "string", "pattern": AMOUNT_JSON_PATTERN},
-                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_WHOLE_UNITS},
-            ],
+            "oneOf": amount_forms(MAX_SCALE),
             "examples": ["50.00"],
         }
     ),
@@ -76,10 +83,13 @@ Metadata = Annotated[
     dict[str, str],
     Field(
         max_length=METADATA_MAX_KEYS,
+        json_schema_extra={"propertyNames": {"minLength": 1}},
         description=f"At most {METADATA_MAX_KEYS} string keys with string values, {METADATA_MAX_BYTES} bytes as JSON",
         examples=[{"orderId": "1234"}],
     ),
 ]
+# The ids this service issues (holds, movements) are UUIDs: a path parameter of other characters names none.
+ISSUED_ID_PATTERN = r"^[A-Za-z0-9._:@-]{1,64}$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
 Hash = Annotated[str, Field(pattern=HASH_PATTERN, description="SHA-256, 64 lower-case hex characters")]
 TransactionType = Literal["credit", "debit"]
@@ -142,7 +152,8 @@ def error_responses(*statuses: int) -> dict[int, Any]:
         400: "Invalid request; nothing was written",
         403: "The caller's identity does not allow this",
         404: "No such route, system account, movement or hold",
-        409: "Declined (insufficient funds, reversal beyond the original, hold ended or expired), or the key in flight",
+        409: "Declined (insufficient funds, reversal beyond the original or in part of a movement reversed whole "
+        "only, hold ended or expired), or the key in flight",
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",

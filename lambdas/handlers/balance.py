@@ -11,7 +11,7 @@ from api.entry import lambda_entry
 from api.read_schemas import BalanceResponse
 from api.resolver import build_resolver
 from api.routes import BALANCE
-from api.schemas import AT_DESCRIPTION, error_responses
+from api.schemas import AT_DESCRIPTION, INSTANT, error_responses
 from handlers import imports_done
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import USER_ID_PATTERN
@@ -28,7 +28,7 @@ router = APIGatewayHttpRouter()
 def get_balance(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
     currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
-    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
+    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION, json_schema_extra=INSTANT)] = None,
 ) -> BalanceResponse:
     require_owner(router.current_event, userId)
     return BalanceResponse.from_balance(wallet.get_current_balance(userId, currency, at))

@@ -11,7 +11,7 @@ from api.entry import lambda_entry
 from api.read_schemas import BalancesResponse, CurrencyBalance
 from api.resolver import build_resolver
 from api.routes import BALANCES
-from api.schemas import AT_DESCRIPTION, error_responses
+from api.schemas import AT_DESCRIPTION, INSTANT, error_responses
 from handlers import imports_done
 from wallet.validation import USER_ID_PATTERN
 
@@ -26,7 +26,7 @@ router = APIGatewayHttpRouter()
 )
 def get_balances(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
-    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION)] = None,
+    at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION, json_schema_extra=INSTANT)] = None,
 ) -> BalancesResponse:
     require_owner(router.current_event, userId)
     balances = [CurrencyBalance.from_balance(balance) for balance in wallet.get_balances(userId, at)]

@@ -11,7 +11,7 @@ from api.entry import lambda_entry
 from api.read_schemas import HistoryItem, HistoryResponse
 from api.resolver import build_resolver
 from api.routes import HISTORY
-from api.schemas import error_responses
+from api.schemas import INSTANT, error_responses
 from handlers import imports_done
 from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, USER_ID_PATTERN
@@ -31,10 +31,19 @@ def list_transactions(
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     start: Annotated[
-        str | None, Query(alias="from", max_length=64, description="Only entries created at or after this instant")
+        str | None,
+        Query(
+            alias="from",
+            max_length=64,
+            description="Only entries created at or after this instant",
+            json_schema_extra=INSTANT,
+        ),
     ] = None,
     end: Annotated[
-        str | None, Query(alias="to", max_length=64, description="Only entries created before this instant")
+        str | None,
+        Query(
+            alias="to", max_length=64, description="Only entries created before this instant", json_schema_extra=INSTANT
+        ),
     ] = None,
 ) -> HistoryResponse:
     require_owner(router.current_event, userId)

@@ -14,13 +14,13 @@ from api.movement_schemas import CaptureRequest, HoldRequest, HoldResponse, Hold
 from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import CAPTURE_HOLD, GET_HOLD, PLACE_HOLD, USER_HOLDS, VOID_HOLD
-from api.schemas import error_responses
+from api.schemas import ISSUED_ID_PATTERN, error_responses
 from handlers import imports_done
 from wallet.validation import HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, IDEMPOTENT_KEY_PATTERN, USER_ID_PATTERN
 
 router = APIGatewayHttpRouter()
 KeyHeader = Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)]
-HoldId = Annotated[str, Path(max_length=64)]
+HoldId = Annotated[str, Path(pattern=ISSUED_ID_PATTERN)]
 
 
 def _hold_answer(description: str, status: int) -> dict:

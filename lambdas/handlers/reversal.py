@@ -12,7 +12,7 @@ from api.movement_schemas import ReversalRequest, ReversalResponse
 from api.movements import idempotency_config, move_once, one_key
 from api.resolver import build_resolver
 from api.routes import REVERSAL
-from api.schemas import error_responses
+from api.schemas import ISSUED_ID_PATTERN, error_responses
 from handlers import imports_done
 from wallet.validation import IDEMPOTENT_KEY_PATTERN
 
@@ -33,7 +33,7 @@ router = APIGatewayHttpRouter()
 )
 # No return annotation: this route answers 201 or 409; the responses above document both.
 def create_reversal(
-    transactionId: Annotated[str, Path(max_length=64)],
+    transactionId: Annotated[str, Path(pattern=ISSUED_ID_PATTERN)],
     request: Annotated[ReversalRequest, Body()],
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", pattern=IDEMPOTENT_KEY_PATTERN)] = None,
 ):

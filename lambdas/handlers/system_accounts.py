@@ -18,7 +18,7 @@ from api.resolver import build_resolver
 from api.routes import SYSTEM_ACCOUNTS, SYSTEM_BALANCE
 from api.schemas import error_responses
 from handlers import imports_done
-from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY
+from wallet.settings import ASSET_CODE_PATTERN, DEFAULT_CURRENCY, SYSTEM_ACCOUNT_PATTERN
 
 router = APIGatewayHttpRouter()
 ACTION = "Reading system accounts"
@@ -51,7 +51,7 @@ def list_system_accounts() -> SystemAccountsResponse:
     responses={200: {"description": "The balance"}, **error_responses(400, 403, 404)},
 )
 def get_system_balance(
-    name: Annotated[str, Path(max_length=64)],  # any unknown name is a 404
+    name: Annotated[str, Path(pattern=SYSTEM_ACCOUNT_PATTERN)],  # an unknown name is a 404
     currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
 ) -> SystemBalanceResponse:
     require_admin(router.current_event, ACTION)

@@ -11,7 +11,7 @@ from api.entry import lambda_entry
 from api.read_schemas import MovementResponse
 from api.resolver import build_resolver
 from api.routes import GET_TRANSACTION
-from api.schemas import error_responses
+from api.schemas import ISSUED_ID_PATTERN, error_responses
 from handlers import imports_done
 
 router = APIGatewayHttpRouter()
@@ -24,7 +24,7 @@ router = APIGatewayHttpRouter()
     responses={200: {"description": "The movement"}, **error_responses(400, 403, 404)},
 )
 def get_transaction(
-    transactionId: Annotated[str, Path(min_length=1, max_length=64)],
+    transactionId: Annotated[str, Path(pattern=ISSUED_ID_PATTERN)],
 ) -> MovementResponse:
     movement = wallet.get_transaction(transactionId)
     require_party(router.current_event, {entry.user_id for entry in movement.entries})

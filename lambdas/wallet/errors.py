@@ -61,6 +61,10 @@ class ReversalExceedsOriginal(WalletError):
     """The reversal would move back more than is left of the original movement."""
 
 
+class ReversalWholeOnly(WalletError):
+    """A partial reversal of a movement that is reversed whole or not at all (a postings transaction)."""
+
+
 class IdempotencyKeyReused(WalletError):
     """The key was first used with another request (any field, on any route)."""
 

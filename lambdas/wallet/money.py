@@ -8,7 +8,21 @@ MAX_WHOLE_UNITS = 1_000_000_000
 MAX_SCALE = 6
 # A plain non-negative decimal: no sign, no exponent, no leading zeros. The asset's scale is checked after.
 _AMOUNT_PATTERN = re.compile(r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,6})?$")
-AMOUNT_JSON_PATTERN = _AMOUNT_PATTERN.pattern
+
+
+def amount_pattern(scale: int) -> str:
+    """A regular expression for exactly the amounts parse_amount accepts at this scale: above 0, at most
+    MAX_WHOLE_UNITS, at most `scale` decimal places (for documents; the parser gives the clearer errors)."""
+    fraction = rf"(\.[0-9]{{1,{scale}}})?" if scale else ""
+    whole = rf"[1-9][0-9]{{0,{len(str(MAX_WHOLE_UNITS)) - 2}}}{fraction}|{MAX_WHOLE_UNITS}" + (
+        rf"(\.0{{1,{scale}}})?" if scale else ""
+    )
+    # below one: some digit after the point is not zero (one branch per position of the first that is not)
+    below_one = "|".join(
+        "0" * zeros + "[1-9]" + (f"[0-9]{{0,{scale - zeros - 1}}}" if zeros < scale - 1 else "")
+        for zeros in range(scale)
+    )
+    return rf"^({whole}|0\.({below_one}))$" if scale else rf"^({whole})$"
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,7 @@ def test_unknown_holds_are_404():
         {"expiresInSeconds": 59},
         {"expiresInSeconds": 2592001},
         {"expiresInSeconds": "60"},
+        {"expiresInSeconds": 60.5},
         {"currency": "GOLD", "amount": "1.5"},
     ],
 )
@@ -233,6 +234,13 @@ def test_invalid_holds_are_400_and_write_nothing(store, body):
     result = invoke(holds, place_event(user, body.pop("amount", "1.00"), **body))
     assert result.status == 400, result.body
     assert store.count_all() == before
+
+
+def test_an_integer_written_as_a_json_decimal_is_an_integer(store):
+    placed = invoke(holds, place_event(unique("u"), "1.00", expiresInSeconds=600.0))  # JSON Schema's integer too
+
+    assert placed.status == 201, placed.body
+    assert placed.body["expiresAt"] > placed.body["createdAt"]
 
 
 def test_200_holds_racing_with_debits_never_overdraw_the_available_balance(environments, store):

@@ -74,6 +74,8 @@ def test_history_window_is_from_inclusive_to_exclusive_and_pages(timeline):
     assert window(**{"from": second}) == ["104.00", "105.00"]
     assert window(to=second) == ["110.00"]
     assert window(**{"from": shifted(third, 1)}) == []
+    assert window(**{"from": third, "to": first}) == []  # a window that ends before it starts
+    assert window(**{"from": "2248-09-01T18:43:37Z", "to": "0100-03-10T17:45:23Z"}) == []
 
 
 @pytest.mark.parametrize("instant", ["yesterday", "2026-11-23", "2026-11-23T10:00:00", "2026-13-01T00:00:00Z", ""])

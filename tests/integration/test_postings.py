@@ -242,7 +242,7 @@ def test_a_reversal_moves_every_posting_back_once(store):
     twice = invoke(reversal, reversal_event(transaction_id, unique("r")))
     read = invoke(transaction, get_event(transaction_id))
 
-    assert partial.status == 400 and "whole" in partial.body["error"]["message"]
+    assert (partial.status, partial.body["error"]["code"]) == (409, "REVERSAL_WHOLE_ONLY")
     assert back.status == 201, back.body
     assert back.body["reversalOf"] == transaction_id
     assert sorted((e["userId"], e["type"], e["amount"]) for e in back.body["entries"]) == [

@@ -108,6 +108,26 @@ def test_event_builder_lowercases_headers_and_joins_repeated_query_values():
     assert event["pathParameters"] == {"userId": "u1"}
 
 
+def test_event_builder_decodes_the_path_and_its_parameters_as_http_apis_do():
+    event = http_api_event("GET", "/users/a%20b%C3%A9/balance")
+
+    assert (event["rawPath"], event["pathParameters"]) == ("/users/a bé/balance", {"userId": "a bé"})
+    assert http_api_event("GET", "/users/a%2Fb/balance")["routeKey"] == "GET /users/{userId}/balance"
+
+
+def test_a_path_parameter_no_route_of_the_function_takes_is_a_400_not_a_404():
+    from handlers import balance
+    from local.lambda_context import LocalLambdaContext
+
+    answer = balance.lambda_handler(http_api_event("GET", "/users/%C2%84/balance"), LocalLambdaContext())
+
+    assert answer["statusCode"] == 400, answer
+    assert json.loads(answer["body"])["error"] == {
+        "code": "VALIDATION_ERROR",
+        "message": "userId: has characters an identifier cannot have",
+    }
+
+
 def test_sample_events_name_their_routes():
     for path in (REPO / "events").glob("*.json"):
         event = json.loads(path.read_text())

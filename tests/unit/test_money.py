@@ -1,8 +1,19 @@
+import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wallet.money import InvalidAmount, JsonNumber, format_amount, parse_amount, parse_opening_balance, to_decimal
+from wallet.money import (
+    InvalidAmount,
+    JsonNumber,
+    amount_pattern,
+    format_amount,
+    parse_amount,
+    parse_opening_balance,
+    to_decimal,
+)
 
 
 @pytest.mark.parametrize(
@@ -95,3 +106,15 @@ def test_opening_balances_allow_zero_and_respect_the_scale():
         parse_opening_balance("1.5", 0)
     with pytest.raises(ValueError):
         parse_opening_balance("-1", 2)
+
+
+@pytest.mark.parametrize("scale", [0, 2, 6])
+@settings(max_examples=400, deadline=None)
+@given(text=st.from_regex(r"\A[0-9]{1,11}(\.[0-9]{0,7})?\Z") | st.text("0123456789.", max_size=14))
+def test_the_documented_amount_pattern_accepts_exactly_what_the_parser_accepts(scale, text):
+    try:
+        parse_amount(text, scale, "X")
+        accepted = True
+    except InvalidAmount:
+        accepted = False
+    assert bool(re.match(amount_pattern(scale), text)) == accepted

@@ -337,10 +337,22 @@ def test_fold_leaves_young_legs_alone(service, repository):
         ("2026-11-23T10:00:00.1234Z", False, "2026-11-23T10:00:00.123Z"),  # an `at`: an entry at .123 counts
         ("2026-11-23T10:00:00.1234Z", True, "2026-11-23T10:00:00.124Z"),  # a bound: .123 is before it
         ("2026-11-23T10:00:00.999500Z", True, "2026-11-23T10:00:01.000Z"),
+        ("2026-11-23t10:00:00.123456789z", False, "2026-11-23T10:00:00.123Z"),  # RFC 3339: any case, any fraction
+        ("2016-12-31T23:59:60Z", False, "2016-12-31T23:59:59.999Z"),  # a leap second
+        ("0001-01-01T00:00:00+01:00", False, "0001-01-01T00:00:00.000Z"),  # before the first instant Python has
+        ("9999-12-31T23:59:59.9999Z", True, "9999-12-31T23:59:59.999Z"),
+        ("0000-01-01T00:00:00Z", False, "0001-01-01T00:00:00.000Z"),
+        ("2026-11-23T10:00:00+0000", False, "2026-11-23T10:00:00.000Z"),  # ISO 8601 beyond RFC 3339 still reads
     ],
 )
 def test_instants_are_normalised_to_the_entries_millisecond_format(text, round_up, expected):
     assert parse_instant(text, "at", round_up) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-02-30T10:00:00Z", "2026-11-23T10:00:00", "2026-11-23T10:00:00+24:00", "x"])
+def test_instants_that_are_not_instants_are_refused(text):
+    with pytest.raises(InvalidRequest, match="must be an ISO 8601 instant"):
+        parse_instant(text, "at", False)
 
 
 def test_an_account_s_entries_never_go_back_in_time_even_if_the_clock_does(repository, clock):

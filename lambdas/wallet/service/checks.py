@@ -3,8 +3,9 @@
 import base64
 import binascii
 import json
+import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from wallet.errors import (
@@ -120,19 +121,54 @@ def decode_hold_cursor(cursor: str, user_id: str) -> tuple[str, str]:
     return data["t"], data["h"]
 
 
+# RFC 3339's date-time (what OpenAPI's format: date-time means), parsed whole: any fraction, a leap second
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$"
+)
+_EARLIEST, _LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+
+
+def _rfc3339(text: str) -> datetime | None:
+    found = _RFC3339.match(text)
+    if not found:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in found.groups()[:6])
+    fraction, utc, sign, offset_hours, offset_minutes = found.groups()[6:]
+    if year == 0:
+        return _EARLIEST if 1 <= month <= 12 and 1 <= day <= 31 else None  # before any entry
+    try:
+        offset = timedelta(hours=int(offset_hours or 0), minutes=int(offset_minutes or 0))
+        zone = UTC if utc else timezone(-offset if sign == "-" else offset)
+        moment = datetime(year, month, day, hour, minute, min(second, 59), int((fraction or "0")[:6].ljust(6, "0")))
+    except ValueError:
+        return None
+    if second == 60:  # a leap second: the last instant of its minute
+        moment = moment.replace(microsecond=999_999)
+    try:
+        return moment.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # an offset that carries the first or last representable day past its end
+        return _EARLIEST if year == 1 else _LATEST
+
+
 def parse_instant(text: str, name: str, round_up: bool) -> str:
-    """An ISO 8601 instant with a time zone, as this service's timestamps write it (UTC, milliseconds).
+    """An instant with a time zone (RFC 3339, or any ISO 8601 form Python reads), as this service's
+    timestamps write it (UTC, milliseconds).
 
     Entries carry milliseconds: an `at` (inclusive) rounds down, a window's bounds round up, so the
     comparison with a finer instant is exact."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        moment = None
+    moment = _rfc3339(text)
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            moment = None
     if moment is None or moment.tzinfo is None:
         raise InvalidRequest(f"{name} must be an ISO 8601 instant with a time zone, e.g. 2026-11-23T10:00:00Z")
-    moment = moment.astimezone(UTC)
-    if round_up and moment.microsecond % 1000:
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = _EARLIEST if moment.year == 1 else _LATEST
+    if round_up and moment.microsecond % 1000 and moment < _LATEST - timedelta(milliseconds=1):
         moment += timedelta(microseconds=1000 - moment.microsecond % 1000)
     return timestamp(moment.replace(microsecond=moment.microsecond - moment.microsecond % 1000))
 

@@ -93,9 +93,12 @@ class Reads(MovementCommitter):
             window_start = parse_instant(start, "from", round_up=True) if start is not None else ""
             window_end = parse_instant(end, "to", round_up=True) if end is not None else "~"  # "~" follows all
             last = self._cursor_entry(user_id, asset.code, before) if before else None
-            entries, has_more = self._repository.list_entries_between(
-                user_id, asset.code, window_start, window_end, limit, last
-            )
+            if window_start >= window_end:  # a window that ends before it starts holds no entries
+                entries, has_more = [], False
+            else:
+                entries, has_more = self._repository.list_entries_between(
+                    user_id, asset.code, window_start, window_end, limit, last
+                )
         next_cursor = encode_cursor(user_id, asset.code, entries[-1]) if has_more and entries else None
         return HistoryPage(entries=entries, next_cursor=next_cursor)
 

@@ -7,6 +7,7 @@ from wallet.errors import (
     InvalidRequest,
     NotFound,
     ReversalExceedsOriginal,
+    ReversalWholeOnly,
     ServiceUnavailable,
 )
 from wallet.models import (
@@ -121,7 +122,7 @@ class Reversals(Postings):
         """A postings transaction is reversed whole, in one transaction: every posting back from its payee to
         its payer. Its budget moves from 0 to 1 (reversed), so it is reversed once at most."""
         if command.amount is not None:
-            raise InvalidRequest("A postings transaction is reversed whole: send no amount.")
+            raise ReversalWholeOnly("A postings transaction is reversed whole: send no amount.")
         if original.reversed_minor:
             raise ReversalExceedsOriginal("This postings transaction has been reversed already.")
         postings = self.movement_of(original).postings
