@@ -6,6 +6,7 @@ from handlers/."""
 import json
 from typing import Any
 
+from api import routes
 from api.resolver import build_resolver
 from api.schemas import amount_forms
 from handlers import (
@@ -46,6 +47,7 @@ def openapi_document() -> str:
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _with_asset_scales(_with_configured_names(_without_framework_422(json.loads(schema))))
+    document = _with_links(_with_operation_ids(document))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -65,6 +67,76 @@ def _with_configured_names(document: Any) -> Any:
         return named
     if isinstance(document, list):
         return [_with_configured_names(value) for value in document]
+    return document
+
+
+# Names a generated client's functions take (Powertools derives them from the path otherwise).
+OPERATION_IDS = {
+    routes.BALANCE: "getBalance",
+    routes.BALANCES: "getBalances",
+    routes.TRANSACT: "createTransaction",
+    routes.TRANSFER: "createTransfer",
+    routes.POSTINGS: "createPostings",
+    routes.GET_TRANSACTION: "getTransaction",
+    routes.REVERSAL: "reverseTransaction",
+    routes.PLACE_HOLD: "placeHold",
+    routes.GET_HOLD: "getHold",
+    routes.CAPTURE_HOLD: "captureHold",
+    routes.VOID_HOLD: "voidHold",
+    routes.USER_HOLDS: "listHolds",
+    routes.HISTORY: "listTransactions",
+    routes.SYSTEM_ACCOUNTS: "listSystemAccounts",
+    routes.SYSTEM_BALANCE: "getSystemBalance",
+}
+_MOVEMENT = {"transactionId": "$response.body#/transactionId"}
+_NEXT_PAGE = {"userId": "$request.path.userId", "cursor": "$response.body#/nextCursor"}
+
+
+def _movement_links(id_field: str) -> dict[str, tuple[routes.RouteSpec, dict[str, str]]]:
+    movement = {"transactionId": f"$response.body#/{id_field}"}
+    return {"GetTransaction": (routes.GET_TRANSACTION, movement), "ReverseTransaction": (routes.REVERSAL, movement)}
+
+
+# What a caller (or a stateful tester) does next with an answer: (from, status) -> {link: (to, parameters)}
+LINKS = {
+    (routes.TRANSACT, "201"): _movement_links("transactionId")
+    | {
+        "GetBalance": (routes.BALANCE, {"userId": "$response.body#/userId", "currency": "$response.body#/currency"}),
+        "ListTransactions": (routes.HISTORY, {"userId": "$response.body#/userId"}),
+    },
+    (routes.TRANSFER, "201"): _movement_links("transferId"),
+    (routes.POSTINGS, "201"): _movement_links("transactionId"),
+    (routes.PLACE_HOLD, "201"): {
+        "GetHold": (routes.GET_HOLD, {"holdId": "$response.body#/holdId"}),
+        "CaptureHold": (routes.CAPTURE_HOLD, {"holdId": "$response.body#/holdId"}),
+        "VoidHold": (routes.VOID_HOLD, {"holdId": "$response.body#/holdId"}),
+        "ListHolds": (routes.USER_HOLDS, {"userId": "$response.body#/userId"}),
+    },
+    (routes.CAPTURE_HOLD, "200"): _movement_links("transactionId"),
+    (routes.REVERSAL, "201"): {"GetReversal": (routes.GET_TRANSACTION, _MOVEMENT)},
+    (routes.HISTORY, "200"): {
+        "NextPage": (routes.HISTORY, {**_NEXT_PAGE, "currency": "$request.query.currency"}),
+        "GetTransaction": (routes.GET_TRANSACTION, {"transactionId": "$response.body#/items/0/transactionId"}),
+    },
+    (routes.USER_HOLDS, "200"): {"NextPage": (routes.USER_HOLDS, _NEXT_PAGE)},
+}
+
+
+def _with_operation_ids(document: dict) -> dict:
+    for route, operation_id in OPERATION_IDS.items():
+        document["paths"][route.path][route.method.lower()]["operationId"] = operation_id
+    return document
+
+
+def _with_links(document: dict) -> dict:
+    """Links between operations (a hold and its capture, a movement and its reversal, a page and the next),
+    which stateful tools such as Schemathesis follow."""
+    for (route, status), links in LINKS.items():
+        response = document["paths"][route.path][route.method.lower()]["responses"][status]
+        response["links"] = {
+            name: {"operationId": OPERATION_IDS[target], "parameters": parameters}
+            for name, (target, parameters) in links.items()
+        }
     return document
 
 

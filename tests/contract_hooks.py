@@ -7,7 +7,9 @@ Schemathesis draws are made to follow these rules too, as a real client's would:
 - a transfer or a posting goes from one account to another one, and a postings request names at most
   MAX_POSTING_ACCOUNTS users;
 - a page cursor is one the service returned (the document's links pass them on);
-- metadata is at most METADATA_MAX_BYTES as JSON.
+- metadata is at most METADATA_MAX_BYTES as JSON;
+- a capture's or a reversal's amount has the scale of the asset of the hold or movement it refers to, which
+  the request does not name: those are drawn in whole units, which every asset's scale takes.
 Only components drawn as valid are touched: an invalid one stays exactly as drawn, so the negative checks
 keep their teeth. Loaded by `SCHEMATHESIS_HOOKS=tests.contract_hooks` (see local/contract.py)."""
 
@@ -38,10 +40,13 @@ def map_case(context: Any, case: Any) -> Any:
     if body is not None:
         _between_two_accounts(body)
         _metadata_within_its_size(body)
+        if case.path.endswith(("/capture", "/reversal")):
+            _in_whole_units(body)
         case.body = body
     if headers:
         case.headers = headers
-    if valid_query and isinstance(case.query, dict) and "cursor" in case.query:
+    from_a_link = meta is not None and meta.phase.name == "stateful"
+    if valid_query and not from_a_link and isinstance(case.query, dict) and "cursor" in case.query:
         case.query = {name: value for name, value in case.query.items() if name != "cursor"}
     return case
 
@@ -109,3 +114,10 @@ def _metadata_within_its_size(body: dict) -> None:
 
 
 _TOO_LARGE = f"metadata must not exceed {METADATA_MAX_BYTES} bytes as JSON"
+
+
+def _in_whole_units(body: dict) -> None:
+    amount = body.get("amount")
+    if isinstance(amount, str | int | float) and not isinstance(amount, bool):
+        whole = int(float(amount)) if not isinstance(amount, str) else int(amount.partition(".")[0] or 0)
+        body["amount"] = str(max(whole, 1)) if isinstance(amount, str) else max(whole, 1)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from api.routes import methods_at, parameters_at
 from wallet.errors import (
+    CaptureRefused,
     Forbidden,
     HoldExpired,
     HoldNotFound,
@@ -46,6 +47,7 @@ _HTTP: dict[type[WalletError], tuple[int, str]] = {
     IdempotencyKeyInUse: (409, "IDEMPOTENCY_KEY_IN_USE"),
     ReversalExceedsOriginal: (409, "REVERSAL_EXCEEDS_ORIGINAL"),
     ReversalWholeOnly: (409, "REVERSAL_WHOLE_ONLY"),
+    CaptureRefused: (409, "CAPTURE_REFUSED"),
     PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     UnsupportedMediaType: (415, "UNSUPPORTED_MEDIA_TYPE"),
     IdempotencyKeyReused: (422, "IDEMPOTENCY_KEY_REUSED"),

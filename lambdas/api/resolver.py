@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from api.errors import as_wallet_error, error_response, internal_error_response, not_found_response
 from api.observability import logger, metrics
 from api.schemas import parse_json_body
-from wallet.errors import UnsupportedMediaType
+from wallet.errors import InvalidRequest, UnsupportedMediaType
 
 JSON_REQUIRED = "The request body must be JSON: send it with the header Content-Type: application/json."
 
@@ -22,6 +22,12 @@ def require_json_body(app: APIGatewayHttpResolver, next_middleware: Callable[...
     content_type = event.headers.get("content-type", "")
     if event.body and not content_type.lower().startswith("application/json"):
         return error_response(UnsupportedMediaType(JSON_REQUIRED))
+    try:
+        body = event.json_body if event.body else {}
+    except ValueError:  # not JSON at all: the validation that follows says so
+        body = {}
+    if not isinstance(body, dict):  # every body this API takes is an object
+        return error_response(InvalidRequest("body: must be a JSON object"))
     return next_middleware(app)
 
 

@@ -153,7 +153,7 @@ def error_responses(*statuses: int) -> dict[int, Any]:
         403: "The caller's identity does not allow this",
         404: "No such route, system account, movement or hold",
         409: "Declined (insufficient funds, reversal beyond the original or in part of a movement reversed whole "
-        "only, hold ended or expired), or the key in flight",
+        "only, capture beyond the hold or to its own user, hold ended or expired), or the key in flight",
         413: "Body larger than 16 KB",
         415: "Body is not JSON",
         422: "Idempotency key reused with a different request",

@@ -65,6 +65,10 @@ class ReversalWholeOnly(WalletError):
     """A partial reversal of a movement that is reversed whole or not at all (a postings transaction)."""
 
 
+class CaptureRefused(WalletError):
+    """The capture does not fit the hold: more than it holds, or paid to the hold's own user."""
+
+
 class IdempotencyKeyReused(WalletError):
     """The key was first used with another request (any field, on any route)."""
 

@@ -44,8 +44,9 @@ def amount_text(value: object) -> str:
     """
     if isinstance(value, (bool, float)):
         raise InvalidAmount("amount must be a decimal string or a JSON number, not a boolean or a float")
-    if isinstance(value, JsonNumber):
-        return value.text
+    if isinstance(value, JsonNumber):  # a number's value, not its spelling: 251.0 is 251, 9.50 is 9.5
+        whole, point, fraction = value.text.partition(".")
+        return whole + (point + fraction.rstrip("0") if fraction.rstrip("0") else "") if point else value.text
     if isinstance(value, str):
         return value
     if isinstance(value, int):

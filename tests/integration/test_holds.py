@@ -130,22 +130,36 @@ def test_a_capture_can_pay_another_user_and_be_reversed(store):
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"amount": "30.01"}, 400),
+        ({"amount": "30.01"}, 409),  # CAPTURE_REFUSED: the request is well formed, the hold holds less
+        ({"toUserId": "HOLDER"}, 409),
         ({"amount": "1", "counterparty": "revenue", "toUserId": "x"}, 400),
         ({"counterparty": "bank"}, 400),
         ({"amount": "1.001"}, 400),
     ],
-    ids=["more-than-held", "two-targets", "unknown-counterparty", "beyond-scale"],
+    ids=["more-than-held", "to-its-own-user", "two-targets", "unknown-counterparty", "beyond-scale"],
 )
 def test_invalid_captures_are_refused_and_change_nothing(store, body, status):
     user = unique("u")
     hold = place(user, "30.00")
     before = store.count_all()
 
+    body = {name: user if value == "HOLDER" else value for name, value in body.items()}
     result = invoke(holds, hold_event("hold-capture", hold["holdId"], {"idempotentKey": unique("c"), **body}))
 
     assert result.status == status, result.body
     assert store.count_all() == before
+    assert amounts(user) == ("100.00", "30.00", "70.00")
+
+
+def test_a_body_that_is_not_an_object_voids_nothing_even_with_the_key_in_the_header(store):
+    user = unique("u")
+    hold = place(user, "30.00")
+    event = hold_event("hold-void", hold["holdId"])
+    event["body"], event["headers"]["idempotency-key"] = "5.7e+16", unique("v")
+
+    result = invoke(holds, event)
+
+    assert (result.status, result.body["error"]["message"]) == (400, "body: must be a JSON object")
     assert amounts(user) == ("100.00", "30.00", "70.00")
 
 

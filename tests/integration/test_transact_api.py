@@ -273,6 +273,8 @@ INVALID_RAW_BODIES = {
     "json array": "[1, 2]",
     "json string": '"hello"',
     "json null": "null",
+    "json number": "5.7e+16",
+    "json boolean": "true",
     "empty": "",
     "deeply nested": "[" * 5000 + "]" * 5000,
     "truncated": '{"idempotentKey": "k", ',

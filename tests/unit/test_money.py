@@ -29,6 +29,8 @@ from wallet.money import (
         ("0.000001", 6, 1),
         (JsonNumber("12.5"), 2, 1250),
         (JsonNumber("3"), 0, 3),
+        (JsonNumber("251.0"), 0, 251),  # a JSON number's value, not its spelling
+        (JsonNumber("9.500"), 2, 950),
         (25, 2, 2500),
         (Decimal("10.50"), 2, 1050),
         (Decimal("10.5"), 2, 1050),

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from wallet.errors import (
+    CaptureRefused,
     HoldExpired,
     HoldNotFound,
     HoldNotPending,
@@ -161,11 +162,11 @@ class Holds(Movements):
             asset = self._settings.asset(hold.currency)
             amount = checked_amount(command.amount, asset) if command.amount is not None else hold.amount_minor
             if amount > hold.amount_minor:
-                raise InvalidRequest(f"amount must not exceed the held {format_amount(hold.amount_minor, hold.scale)}")
+                raise CaptureRefused(f"amount must not exceed the held {format_amount(hold.amount_minor, hold.scale)}")
             inner: TransactionCommand | TransferCommand
             if command.to_user_id is not None:
                 if command.to_user_id == hold.user_id:
-                    raise InvalidRequest("toUserId must be another user than the hold's")
+                    raise CaptureRefused("toUserId must be another user than the hold's")
                 inner = TransferCommand(
                     command.idempotent_key,
                     hold.user_id,
