@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
 
-.PHONY: install run test test-unit test-integration test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish verify digest chain clean
+.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish verify digest chain clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -39,6 +39,10 @@ test-unit: install
 
 test-integration: install
 	$(PY) -m pytest tests/integration
+
+# Schemathesis against the local server: every operation, all checks and phases, 100 requests each (40 in make test).
+fuzz: install
+	$(PY) -m local.contract --examples 100
 
 # Synthesizes cdk.out/ offline with the pinned CDK CLI; cdk-nag runs inside and fails it on any error.
 synth: install

@@ -33,6 +33,8 @@ OPERATIONS = [
     ("/users/{userId}/transactions", "GET", 200),
     ("/system-accounts/{name}/balance", "GET", 60),
 ]
+# Routes whose valid requests are few: three system accounts × (four assets or none) for this one.
+FINITE_VALID_SPACE = {"/system-accounts/{name}/balance": 12}
 HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much]
 SEEN: dict[str, int] = {}
 
@@ -98,5 +100,6 @@ def test_generated_requests_never_get_a_5xx(api_server, store, path, method, exa
             assert answer.get("idempotentKey", key) == key and ("idempotentKey" in answer or "holdId" in answer)
 
     run()
-    assert SEEN[counter] >= min(50, examples), f"only {SEEN[counter]} cases generated for {counter}"
+    floor = FINITE_VALID_SPACE.get(path, 50) if mode is GenerationMode.POSITIVE else 50
+    assert SEEN[counter] >= min(floor, examples), f"only {SEEN[counter]} cases generated for {counter}"
     print(f"\n{counter}: {SEEN[counter]} generated requests")

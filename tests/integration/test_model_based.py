@@ -462,7 +462,7 @@ class LedgerMachine(RuleBasedStateMachine):
         result = invoke(reversal, reversal_event(movement_id, unique(f"{self.run}-r"), **body))
         if movement.kind == "postings":  # reversed whole, once: every posting back in one transaction
             if part is not None:
-                assert result.status == 400, result.raw_body
+                assert result.status == 409 and result.body["error"]["code"] == "REVERSAL_WHOLE_ONLY", result.raw_body
                 return
             if movement.reversed:
                 assert result.status == 409 and result.body["error"]["code"] == "REVERSAL_EXCEEDS_ORIGINAL"
