@@ -33,7 +33,7 @@ OPERATIONS = [
     ("/users/{userId}/transactions", "GET", 200),
     ("/system-accounts/{name}/balance", "GET", 60),
 ]
-# Routes whose valid requests are few: three system accounts × (four assets or none) for this one.
+# Routes whose valid requests are few: three system accounts times (four assets or none) for this one.
 FINITE_VALID_SPACE = {"/system-accounts/{name}/balance": 12}
 HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much]
 SEEN: dict[str, int] = {}
