@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
 
-.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi event-schemas bench reconcile republish verify digest chain clean
+.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi client event-schemas bench reconcile republish verify digest chain clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -97,6 +97,10 @@ republish: install
 
 openapi: install
 	$(PY) -m local.openapi > docs/openapi.json
+
+# The typed Python client in clients/python, generated from docs/openapi.json (a test checks it matches).
+client: install
+	$(PY) -m local.python_client
 
 event-schemas: install
 	$(PY) -m local.event_schemas

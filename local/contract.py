@@ -27,8 +27,9 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
 @contextmanager
-def local_server(dynamodb_endpoint: str) -> Iterator[str]:
-    """`make run`'s server against this DynamoDB endpoint, on a free port; yields its base URL."""
+def local_server(dynamodb_endpoint: str, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """`make run`'s server against this DynamoDB endpoint, on a free port, with these WALLET_* settings added to
+    the environment; yields its base URL."""
     port = free_port()
     with tempfile.TemporaryDirectory() as events:
         env = {
@@ -37,6 +38,7 @@ def local_server(dynamodb_endpoint: str) -> Iterator[str]:
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "WALLET_EVENTS_FILE": str(Path(events) / "events.jsonl"),
             "PYTHONPATH": f"{REPO / 'lambdas'}{os.pathsep}{REPO}",
+            **(settings or {}),
         }
         log_path = Path(events) / "server.log"  # a file, not a pipe: a full pipe would stall the server
         with log_path.open("wb") as log:

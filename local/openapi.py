@@ -88,6 +88,26 @@ OPERATION_IDS = {
     routes.SYSTEM_ACCOUNTS: "listSystemAccounts",
     routes.SYSTEM_BALANCE: "getSystemBalance",
 }
+# Groups for readers and generated clients: (tag, what it covers) -> its operations.
+TAGS = {
+    ("Balances", "A user's money per asset, now or at an earlier instant."): [routes.BALANCE, routes.BALANCES],
+    (
+        "Movements",
+        "Credits, debits, transfers and multi-posting transactions, each exactly once per idempotency key; "
+        "a movement by id, its reversal, a user's history.",
+    ): [routes.TRANSACT, routes.TRANSFER, routes.POSTINGS, routes.GET_TRANSACTION, routes.REVERSAL, routes.HISTORY],
+    ("Holds", "Money set aside from a balance, then captured, voided or left to expire."): [
+        routes.PLACE_HOLD,
+        routes.GET_HOLD,
+        routes.CAPTURE_HOLD,
+        routes.VOID_HOLD,
+        routes.USER_HOLDS,
+    ],
+    ("System accounts", "The accounts money enters and leaves the wallet through (treasury, revenue, ...)."): [
+        routes.SYSTEM_ACCOUNTS,
+        routes.SYSTEM_BALANCE,
+    ],
+}
 _MOVEMENT = {"transactionId": "$response.body#/transactionId"}
 _NEXT_PAGE = {"userId": "$request.path.userId", "cursor": "$response.body#/nextCursor"}
 
@@ -125,6 +145,10 @@ LINKS = {
 def _with_operation_ids(document: dict) -> dict:
     for route, operation_id in OPERATION_IDS.items():
         document["paths"][route.path][route.method.lower()]["operationId"] = operation_id
+    document["tags"] = [{"name": name, "description": about} for name, about in TAGS]
+    for (name, _), tagged in TAGS.items():
+        for route in tagged:
+            document["paths"][route.path][route.method.lower()]["tags"] = [name]
     return document
 
 

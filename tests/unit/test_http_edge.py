@@ -141,6 +141,10 @@ def test_docs_openapi_json_is_generated_from_the_handlers():
     assert committed == openapi_document(), "run `make openapi` and commit docs/openapi.json"
     paths = json.loads(committed)["paths"]
     assert set(paths) == {route.path for route in API_ROUTES}
+    operations = [operation for path in paths.values() for operation in path.values()]
+    assert len({operation["operationId"] for operation in operations}) == len(operations) == len(API_ROUTES)
+    tag_names = {tag["name"] for tag in json.loads(committed)["tags"]}
+    assert all(len(operation["tags"]) == 1 and operation["tags"][0] in tag_names for operation in operations)
 
 
 def test_docs_openapi_json_is_a_valid_openapi_document_with_named_error_schemas():

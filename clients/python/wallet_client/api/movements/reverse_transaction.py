@@ -1,0 +1,237 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.reversal_request import ReversalRequest
+from ...models.reversal_response import ReversalResponse
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    transaction_id: str,
+    *,
+    body: ReversalRequest,
+    idempotency_key: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["idempotency-key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/transactions/{transaction_id}/reversal".format(
+            transaction_id=quote(str(transaction_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | ReversalResponse | None:
+    if response.status_code == 201:
+        response_201 = ReversalResponse.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | ReversalResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    transaction_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReversalRequest,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[ErrorResponse | ReversalResponse]:
+    """Reverse a credit, debit, transfer or hold capture, in full or in part, once per idempotency key
+
+    Args:
+        transaction_id (str):
+        idempotency_key (None | str | Unset):
+        body (ReversalRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | ReversalResponse]
+    """
+
+    kwargs = _get_kwargs(
+        transaction_id=transaction_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    transaction_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReversalRequest,
+    idempotency_key: None | str | Unset = UNSET,
+) -> ErrorResponse | ReversalResponse | None:
+    """Reverse a credit, debit, transfer or hold capture, in full or in part, once per idempotency key
+
+    Args:
+        transaction_id (str):
+        idempotency_key (None | str | Unset):
+        body (ReversalRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | ReversalResponse
+    """
+
+    return sync_detailed(
+        transaction_id=transaction_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    transaction_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReversalRequest,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[ErrorResponse | ReversalResponse]:
+    """Reverse a credit, debit, transfer or hold capture, in full or in part, once per idempotency key
+
+    Args:
+        transaction_id (str):
+        idempotency_key (None | str | Unset):
+        body (ReversalRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | ReversalResponse]
+    """
+
+    kwargs = _get_kwargs(
+        transaction_id=transaction_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    transaction_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ReversalRequest,
+    idempotency_key: None | str | Unset = UNSET,
+) -> ErrorResponse | ReversalResponse | None:
+    """Reverse a credit, debit, transfer or hold capture, in full or in part, once per idempotency key
+
+    Args:
+        transaction_id (str):
+        idempotency_key (None | str | Unset):
+        body (ReversalRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | ReversalResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            transaction_id=transaction_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

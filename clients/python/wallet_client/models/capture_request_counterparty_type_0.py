@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class CaptureRequestCounterpartyType0(StrEnum):
+    PROMOTIONS = "promotions"
+    REVENUE = "revenue"
+    TREASURY = "treasury"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class HoldRequestCurrency(StrEnum):
+    EUR = "EUR"
+    GOLD = "GOLD"
+    USD = "USD"
+
+    def __str__(self) -> str:
+        return str(self.value)
