@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
 
-.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi client event-schemas bench reconcile republish verify digest chain clean
+.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi docs client event-schemas bench reconcile republish verify digest chain clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -30,6 +30,7 @@ test: install
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory cfn-lint
 	$(MAKE) --no-print-directory scan
+	$(MAKE) --no-print-directory docs
 
 test-infra: install
 	$(PY) -m pytest tests/infra
@@ -97,6 +98,12 @@ republish: install
 
 openapi: install
 	$(PY) -m local.openapi > docs/openapi.json
+
+# The HTTP reference, one page built offline from docs/openapi.json (Redoc bundled in, nothing loaded from a CDN),
+# after Redocly's lint of the document (its rules: redocly.yaml).
+docs: install
+	npx redocly lint docs/openapi.json --format=summary
+	npx redocly build-docs docs/openapi.json --inlineBundle --title "Wallet API" -o docs/reference/index.html
 
 # The typed Python client in clients/python, generated from docs/openapi.json (a test checks it matches).
 client: install

@@ -47,8 +47,32 @@ def openapi_document() -> str:
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _with_asset_scales(_with_configured_names(_without_framework_422(json.loads(schema))))
-    document = _with_links(_with_operation_ids(document))
+    document = _with_security(_with_links(_with_operation_ids(document)))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _with_security(document: dict) -> dict:
+    """Who may call: the stack's authorizer (IAM by default, a JWT issuer with wallet:authMode=jwt), or nobody
+    at all on the local server (the empty requirement). What an identity may do is in each operation's 403."""
+    document["components"]["securitySchemes"] = {
+        "sigv4": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "AWS Signature Version 4 for the caller's IAM identity (wallet:authMode=iam, the default).",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        },
+        "jwt": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A token of the configured issuer and audience (wallet:authMode=jwt): a caller acts for "
+            "its own subject; crediting, counterparties, captures, reversals and system accounts need the admin "
+            "scope.",
+        },
+    }
+    document["security"] = [{"sigv4": []}, {"jwt": []}, {}]
+    return document
 
 
 def _with_configured_names(document: Any) -> Any:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing.exceptions import Unresolvable
 
@@ -164,6 +165,18 @@ def test_docs_openapi_json_is_a_valid_openapi_document_with_named_error_schemas(
     assert request["counterparty"]["anyOf"][0]["enum"] == list(get_settings().system_accounts)
     with pytest.raises(Unresolvable):  # the validator does refuse a reference that resolves nowhere
         validate({**document, "components": {"schemas": {}}})
+
+
+def test_every_example_in_the_document_is_valid_against_its_schema():
+    document = json.loads((REPO / "docs" / "openapi.json").read_text())
+    schemas = document["components"]["schemas"]
+    checked = 0
+    for name, schema in schemas.items():
+        root = {"components": {"schemas": schemas}, "$ref": f"#/components/schemas/{name}"}
+        for example in schema.get("examples", []):
+            Draft202012Validator(root).validate(example)
+            checked += 1
+    assert checked >= 7, "every request model carries an example"
 
 
 def test_the_default_route_answers_405_with_allow_at_a_known_path_and_404_elsewhere():
