@@ -1,4 +1,4 @@
-"""The benchmark's tables: bench/results/latest.md and the README's benchmark section."""
+"""The benchmark's tables: bench/results/latest.md and the figures in docs/benchmarks.md."""
 
 from typing import Any
 
@@ -8,8 +8,8 @@ from bench.scenarios import (
 from local.dynamodb_local import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-README = REPO_ROOT / "README.md"
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+BENCHMARKS_PAGE = REPO_ROOT / "docs" / "benchmarks.md"
+FIGURES_START, FIGURES_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # DynamoDB on-demand list prices, us-east-1, per million request units (since the November 2024 cut).
 PRICE_PER_MILLION_WRU = 0.625
 PRICE_PER_MILLION_RRU = 0.125
@@ -294,10 +294,10 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str) -> None:
-    text = README.read_text()
-    if README_START not in text:
+def update_benchmarks_page(table: str) -> None:
+    text = BENCHMARKS_PAGE.read_text()
+    if FIGURES_START not in text:
         return
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    README.write_text(f"{head}{README_START}\n{table}{README_END}{tail}")
+    head, rest = text.split(FIGURES_START, 1)
+    _, tail = rest.split(FIGURES_END, 1)
+    BENCHMARKS_PAGE.write_text(f"{head}{FIGURES_START}\n{table}{FIGURES_END}{tail}")

@@ -12,7 +12,7 @@ clients, each client a process (a Lambda execution environment, as many as clien
     the service's own policy;
   - service: the real lambda_handler of POST /transactions or POST /transfers (Powertools idempotency,
     validation, the wallet's read, double-entry transaction and retries).
-Results go to bench/results/ and the README's benchmark section.
+Results go to bench/results/ and docs/benchmarks.md.
 """
 
 import argparse
@@ -33,7 +33,7 @@ from bench.costs import (
 from bench.report import (
     RESULTS_DIR,
     markdown,
-    update_readme,
+    update_benchmarks_page,
 )
 from bench.runner import (
     measure_group_writer,
@@ -58,7 +58,9 @@ def main() -> None:
     parser.add_argument("--modes", default="local,simulator", help="local, simulator or both")
     parser.add_argument("--latency-ms", type=float, default=5.0, help="per-call latency of the contention simulator")
     parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
-    parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
+    parser.add_argument(
+        "--no-docs", "--no-readme", dest="no_docs", action="store_true", help="do not update docs/benchmarks.md"
+    )
     parser.add_argument(
         "--throughput-only",
         action="store_true",
@@ -153,8 +155,8 @@ def main() -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(table)
-    if not args.no_readme and set(modes) == {"local", "simulator"}:
-        update_readme(table)
+    if not args.no_docs and set(modes) == {"local", "simulator"}:
+        update_benchmarks_page(table)
     print()
     print(table)
 

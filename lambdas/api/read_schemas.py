@@ -119,7 +119,7 @@ class HistoryItem(BaseModel):
     sequence: int = Field(ge=1, description="1, 2, 3... per account and asset, no gaps.")
     previousHash: Hash | None = Field(description="The previous entry's hash (64 zeros for the first entry).")
     hash: Hash | None = Field(
-        description="SHA-256 of this entry's fields and previousHash (README: Verifying the ledger); "
+        description="SHA-256 of this entry's fields and previousHash (docs/verifying.md); "
         "null only on entries written before the chain."
     )
 

@@ -3,7 +3,7 @@
     from wallet import get_current_balance, get_balances, transact, transfer, list_transactions
 
 Tables, assets and endpoint come from the environment (WALLET_TABLE_NAME, WALLET_ASSETS,
-AWS_ENDPOINT_URL_DYNAMODB; see README).
+AWS_ENDPOINT_URL_DYNAMODB; see docs/python-api.md).
 """
 
 from functools import lru_cache

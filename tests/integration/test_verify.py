@@ -389,10 +389,10 @@ def test_a_local_endpoint_without_a_region_takes_a_local_one(ledger):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_readme_snippet_recomputes_a_chain_from_the_history_route_alone(api_server):
+def test_the_verifying_page_snippet_recomputes_a_chain_from_the_history_route_alone(api_server):
     import urllib.request
 
-    from tests.unit.test_chain import readme_snippet
+    from tests.unit.test_chain import verifying_page_snippet
 
     user = unique("snippet")
     for n in range(3):
@@ -405,7 +405,7 @@ def test_the_readme_snippet_recomputes_a_chain_from_the_history_route_alone(api_
     with urllib.request.urlopen(f"{api_server}/users/{user}/balance") as answer:
         head = json.load(answer)["head"]
 
-    recomputed = readme_snippet()["chain_head"](api_server, user)
+    recomputed = verifying_page_snippet()["chain_head"](api_server, user)
 
     assert recomputed == head["hash"] == receipt["hash"]
     assert head["sequence"] == receipt["sequence"] == 3

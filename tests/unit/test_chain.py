@@ -1,4 +1,4 @@
-"""The hash chain's encoding (as the README documents it), the Merkle digest and its inclusion proofs."""
+"""The hash chain's encoding (as docs/verifying.md documents it), the Merkle digest and its inclusion proofs."""
 
 import re
 from dataclasses import replace
@@ -22,14 +22,13 @@ from wallet.chain import (
 )
 from wallet.models import Account, EntryType, LedgerEntry
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+VERIFYING_PAGE = Path(__file__).resolve().parents[2] / "docs" / "verifying.md"
 
 
-def readme_snippet() -> dict[str, Any]:
-    """The README's Python snippet that recomputes a chain from the history route, as code."""
-    text = README.read_text()
-    section = text[text.index("## Verifying the ledger") :]
-    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+def verifying_page_snippet() -> dict[str, Any]:
+    """docs/verifying.md's Python snippet that recomputes a chain from the history route, as code."""
+    text = VERIFYING_PAGE.read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.DOTALL)
     assert code is not None
     namespace: dict[str, Any] = {}
     exec(code.group(1), namespace)
@@ -64,8 +63,8 @@ def chain_of(*entries: LedgerEntry) -> list[LedgerEntry]:
     return chained_entries
 
 
-def test_the_readme_snippet_recomputes_every_hash_from_the_history_items():
-    snippet = readme_snippet()
+def test_the_verifying_page_snippet_recomputes_every_hash_from_the_history_items():
+    snippet = verifying_page_snippet()
     entries = chain_of(entry(1, 500, 10500), entry(2, 250, 10750), entry(3, 100, 10850))
 
     previous = GENESIS_HASH

@@ -25,8 +25,8 @@ class HistoryItem:
         created_at (str):
         currency (str):
         description (None | str):
-        hash_ (None | str): SHA-256 of this entry's fields and previousHash (README: Verifying the ledger); null only on
-            entries written before the chain.
+        hash_ (None | str): SHA-256 of this entry's fields and previousHash (docs/verifying.md); null only on entries
+            written before the chain.
         hold_id (None | str): For a hold capture's entry: the hold.
         idempotent_key (str):
         metadata (HistoryItemMetadataType0 | None):
