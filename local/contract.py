@@ -79,19 +79,24 @@ def run_schemathesis(url: str, examples: int, seed: int) -> subprocess.Completed
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
 
 
+def check_contract(examples: int, seed: int, dynamodb_endpoint: str | None = None) -> subprocess.CompletedProcess:
+    """Schemathesis against a local server on dynamodb_endpoint, or on a DynamoDB Local of its own (in memory)
+    when none is given: its fixed examples (users u1, u2, ...) then move no one else's money."""
+    dynamodb = None if dynamodb_endpoint else DynamoDBLocal(port=free_port()).start()
+    try:
+        with local_server(dynamodb_endpoint or dynamodb.endpoint) as url:  # type: ignore[union-attr]
+            return run_schemathesis(url, examples, seed)
+    finally:
+        if dynamodb:
+            dynamodb.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=100, help="generated requests per operation and phase")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
-    dynamodb = None if endpoint else DynamoDBLocal(port=free_port()).start()
-    try:
-        with local_server(endpoint or dynamodb.endpoint) as url:  # type: ignore[union-attr]
-            result = run_schemathesis(url, args.examples, args.seed)
-    finally:
-        if dynamodb:
-            dynamodb.stop()
+    result = check_contract(args.examples, args.seed, os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"))
     print(result.stdout, end="")
     print(result.stderr, end="", file=sys.stderr)
     raise SystemExit(result.returncode)
