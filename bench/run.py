@@ -1,12 +1,12 @@
 """Benchmark: the wallet's handlers against the bare-minimum DynamoDB transaction, on DynamoDB Local and
 through a simulator of real DynamoDB's conflict rules.
 
-    make bench          (or: PYTHONPATH=lambdas:. .venv/bin/python -m bench.run [--latency-ms 5])
+    make bench          (or: PYTHONPATH=lambdas:. .venv/bin/python -m bench.run [--read-ms 5 ...])
 
 Everything runs on this machine, in one run, twice: on plain DynamoDB Local (which runs transactions one
 at a time and never conflicts), and through local/contention.py in front of it (TransactionConflict,
-throttling per partition, a per-call latency). Every scenario runs two systems with the same number of
-clients, each client a process (a Lambda execution environment, as many as clients):
+throttling per partition, each call timed as AWS times it: its AwsTimes). Every scenario runs two systems
+with the same number of clients, each client a process (a Lambda execution environment, as many as clients):
   - baseline: the least a correct implementation writes, straight from boto3: one TransactWriteItems with
     a conditional ledger Put and a conditional balance update per account touched, conflicts retried with
     the service's own policy;
@@ -46,6 +46,7 @@ from bench.scenarios import (
     USERS,
     seed_users,
 )
+from local.contention import ContentionSimulator, add_time_arguments, times_from
 from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 
 
@@ -56,7 +57,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32,64", help="client counts, comma-separated")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="scenarios, comma-separated")
     parser.add_argument("--modes", default="local,simulator", help="local, simulator or both")
-    parser.add_argument("--latency-ms", type=float, default=5.0, help="per-call latency of the contention simulator")
+    add_time_arguments(parser)  # how long the simulator takes per call: AWS's times by default
     parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
     parser.add_argument(
         "--no-docs", "--no-readme", dest="no_docs", action="store_true", help="do not update docs/benchmarks.md"
@@ -70,8 +71,6 @@ def main() -> None:
     clients = [int(value) for value in args.clients.split(",")]
     scenarios = args.scenarios.split(",")
     modes = args.modes.split(",")
-
-    from local.contention import ContentionSimulator
 
     # Imports are timed first, before DynamoDB Local starts and any load runs: timed after the load runs,
     # one run put the transact handler at 2.7 times `import boto3` (Python 3.13), and 1.8 times alone.
@@ -105,7 +104,7 @@ def main() -> None:
             None if args.throughput_only else measure_local_server(environment, args.server_clients, args.duration)
         )
         if "simulator" in modes:
-            simulator = ContentionSimulator(dynamodb.endpoint, free_port(), latency_ms=args.latency_ms).start()
+            simulator = ContentionSimulator(dynamodb.endpoint, free_port(), times=times_from(args)).start()
             simulated = {**environment, **local_aws_environment(simulator.endpoint)}
             throughput["simulator"] = measure_throughput(
                 simulated,
@@ -132,7 +131,7 @@ def main() -> None:
             "hot_duration_s": args.hot_duration,
             "clients": clients,
             "scenarios": scenarios,
-            "simulator_latency_ms": args.latency_ms,
+            "simulator_times": times_from(args).describe(),
             "throughput": throughput,
             "local_server": local_server,
             "group_writer": writer,

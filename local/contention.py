@@ -12,13 +12,14 @@ the rules of real DynamoDB (developer guide, "Transaction conflict handling" and
 - Each partition key takes at most 1,000 write units and 3,000 read units a second (a transactional
   write costs 2 units per item per KB, a plain write 1, a strongly consistent read 1 per 4 KB). Past
   that: ProvisionedThroughputExceededException, or reason ThrottlingError inside a transaction.
-- Every call waits `latency_ms` before it reaches DynamoDB Local, like the network and service time of
-  AWS; a transaction holds its items for that whole time.
+- Every call takes as long as it takes on AWS (AwsTimes: a read, a single-item write, a transaction by its
+  item count, from published measurements from Lambda; or one flat latency), counting DynamoDB Local's own
+  time within it; a transaction holds its items for that whole time, which is when others conflict with it.
 
 Not modelled: adaptive capacity splitting a hot partition, table-level limits, the size limits of a
 transaction, TransactGetItems, and the isolation of reads (DynamoDB Local already serializes writes).
 
-    python -m local.contention --backend http://127.0.0.1:8000 --port 8001 --latency-ms 5
+    python -m local.contention --backend http://127.0.0.1:8000 --port 8001 [--latency-ms 5 | --read-ms 5 ...]
 """
 
 import argparse
@@ -30,6 +31,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +40,38 @@ WRITE_UNITS_PER_PARTITION = 1000
 READ_UNITS_PER_PARTITION = 3000
 _SINGLE_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 _ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+
+
+@dataclass(frozen=True)
+class AwsTimes:
+    """Milliseconds a call takes on AWS, seen from Lambda in the same region (medians). Defaults from published
+    measurements (GUIDE): GetItem and PutItem 5-8 ms, a 5-item TransactWriteItems 25 ms. A transaction is
+    timed as a base plus a cost per item (two phases over every item; 12.5 + 5 x 2.5 = 25 ms for five items,
+    15 ms for one, 62.5 ms for twenty); the per-item slope is this model's assumption, overridable."""
+
+    read_ms: float = 5.0  # GetItem, BatchGetItem, Query, Scan, DescribeTable...
+    write_ms: float = 7.5  # PutItem, UpdateItem, DeleteItem
+    transaction_ms: float = 12.5  # TransactWriteItems: this plus transaction_item_ms per item
+    transaction_item_ms: float = 2.5
+
+    @classmethod
+    def flat(cls, latency_ms: float) -> "AwsTimes":
+        """Every call the same latency, whatever it does (the simulator's first model)."""
+        return cls(latency_ms, latency_ms, latency_ms, 0.0)
+
+    def seconds(self, operation: str, items: int = 1) -> float:
+        if operation == "TransactWriteItems":
+            return (self.transaction_ms + self.transaction_item_ms * items) / 1000
+        return (self.write_ms if operation in _SINGLE_WRITES else self.read_ms) / 1000
+
+    def describe(self) -> str:
+        if self.read_ms == self.write_ms == self.transaction_ms and not self.transaction_item_ms:
+            return f"{self.read_ms:g} ms per call"
+        return (
+            f"a read {self.read_ms:g} ms, a single-item write {self.write_ms:g} ms, a transaction "
+            f"{self.transaction_ms:g} + {self.transaction_item_ms:g} ms per item "
+            f"({self.transaction_ms + 5 * self.transaction_item_ms:g} ms for five)"
+        )
 
 
 def _units(size_bytes: int, unit_bytes: int) -> int:
@@ -130,7 +164,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if self.path == "/__stats":
             self._reply(200, json.dumps(self.server.state.snapshot()).encode(), "application/json")
         else:
-            self._forward(b"")
+            self._forward(b"", self.server.times.seconds("GET"))
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -189,7 +223,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 ]
                 self._error("TransactionCanceledException", "Transaction cancelled", CancellationReasons=reasons)
                 return
-            self._forward(body)  # the items stay held for the latency and DynamoDB Local's own time
+            # the items stay held for the transaction's whole time on AWS
+            self._forward(body, self.server.times.seconds("TransactWriteItems", len(items)))
         finally:
             self.server.state.release(owner, items)
 
@@ -204,7 +239,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if self.server.state.take_units({partition: _units(size, 1024)}, "w"):
             self._error("ProvisionedThroughputExceededException", "Throughput exceeds the current capacity")
             return
-        self._forward(body)
+        self._forward(body, self.server.times.seconds(operation))
 
     def _read(self, operation: str, request: dict[str, Any], body: bytes) -> None:
         partitions: dict[str, int] = {}
@@ -222,7 +257,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if partitions and self.server.state.take_units(partitions, "r"):
             self._error("ProvisionedThroughputExceededException", "Throughput exceeds the current capacity")
             return
-        self._forward(body)
+        self._forward(body, self.server.times.seconds(operation))
 
     def _partition_of(self, action: dict[str, Any]) -> str:
         ((_, operation),) = action.items()
@@ -230,13 +265,15 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     # --- plumbing ---
 
-    def _forward(self, body: bytes) -> None:
-        time.sleep(self.server.latency_seconds)
+    def _forward(self, body: bytes, seconds: float) -> None:
+        """The call answered by DynamoDB Local, taking `seconds` in all (its own time included)."""
+        started = time.monotonic()
         status, headers, data = self.server.send_to_backend(self.command, self.path, dict(self.headers.items()), body)
+        time.sleep(max(0.0, seconds - (time.monotonic() - started)))
         self._reply(status, data, headers.get("Content-Type", "application/x-amz-json-1.0"), headers)
 
     def _error(self, error_type: str, message: str, **fields: Any) -> None:
-        time.sleep(self.server.latency_seconds)  # a refusal costs a round trip too
+        time.sleep(self.server.times.read_ms / 1000)  # a refusal costs a round trip, without a commit
         body = json.dumps({"__type": _ERROR_PREFIX + error_type, "message": message, **fields}).encode()
         self._reply(400, body, "application/x-amz-json-1.0")
 
@@ -253,10 +290,10 @@ class ContentionProxy(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # bursts of new connections from many clients
 
-    def __init__(self, port: int, backend: str, latency_ms: float, state: ContentionState):
+    def __init__(self, port: int, backend: str, times: AwsTimes, state: ContentionState):
         super().__init__(("127.0.0.1", port), _ProxyHandler)
         self.backend = urlsplit(backend)
-        self.latency_seconds = latency_ms / 1000
+        self.times = times
         self.state = state
         self._schemas: dict[str, list[str]] = {}
         self._local = threading.local()
@@ -314,11 +351,20 @@ class ContentionProxy(ThreadingHTTPServer):
 
 
 class ContentionSimulator:
-    """Starts the proxy on a thread: point AWS_ENDPOINT_URL_DYNAMODB at .endpoint."""
+    """Starts the proxy on a thread: point AWS_ENDPOINT_URL_DYNAMODB at .endpoint. Calls take AWS's times
+    (AwsTimes()) unless latency_ms gives every call one flat latency."""
 
-    def __init__(self, backend: str, port: int, latency_ms: float = 5.0, state: ContentionState | None = None):
+    def __init__(
+        self,
+        backend: str,
+        port: int,
+        latency_ms: float | None = None,
+        state: ContentionState | None = None,
+        times: AwsTimes | None = None,
+    ):
         self.state = state or ContentionState()
-        self._server = ContentionProxy(port, backend, latency_ms, self.state)
+        self.times = times or (AwsTimes.flat(latency_ms) if latency_ms is not None else AwsTimes())
+        self._server = ContentionProxy(port, backend, self.times, self.state)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -334,14 +380,29 @@ class ContentionSimulator:
         self._server.server_close()
 
 
+def add_time_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = AwsTimes()
+    parser.add_argument("--latency-ms", type=float, help="one flat latency for every call instead of AWS's times")
+    parser.add_argument("--read-ms", type=float, default=defaults.read_ms)
+    parser.add_argument("--write-ms", type=float, default=defaults.write_ms, help="a single-item write")
+    parser.add_argument("--transaction-ms", type=float, default=defaults.transaction_ms, help="a transaction's base")
+    parser.add_argument("--transaction-item-ms", type=float, default=defaults.transaction_item_ms)
+
+
+def times_from(args: argparse.Namespace) -> AwsTimes:
+    if args.latency_ms is not None:
+        return AwsTimes.flat(args.latency_ms)
+    return AwsTimes(args.read_ms, args.write_ms, args.transaction_ms, args.transaction_item_ms)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="DynamoDB contention simulator (a proxy in front of DynamoDB Local)")
     parser.add_argument("--backend", default="http://127.0.0.1:8000")
     parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--latency-ms", type=float, default=5.0)
+    add_time_arguments(parser)
     args = parser.parse_args()
-    simulator = ContentionSimulator(args.backend, args.port, args.latency_ms).start()
-    print(f"Contention simulator on {simulator.endpoint} -> {args.backend} ({args.latency_ms} ms per call)")
+    simulator = ContentionSimulator(args.backend, args.port, times=times_from(args)).start()
+    print(f"Contention simulator on {simulator.endpoint} -> {args.backend} ({simulator.times.describe()})")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

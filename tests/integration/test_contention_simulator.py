@@ -11,7 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from infra.tables import WALLET_TABLE, ensure_tables
-from local.contention import ContentionSimulator, ContentionState
+from local.contention import AwsTimes, ContentionSimulator, ContentionState
 from local.dynamodb_local import free_port
 from tests.support import unique
 
@@ -108,3 +108,37 @@ def test_a_partition_past_its_write_units_is_throttled(dynamodb_local):
     assert [reason["Code"] for reason in in_transaction["CancellationReasons"]] == ["ThrottlingError"]
     assert single["Error"]["Code"] == "ProvisionedThroughputExceededException"
     assert "ResponseMetadata" in other_partition
+
+
+def test_calls_take_aws_times_by_kind_and_a_transaction_holds_its_items_for_all_of_its_time(dynamodb_local):
+    """Times scaled up 20-fold so that the lower bounds hold on a busy machine; only lower bounds are checked
+    (a sleep can overrun, never underrun)."""
+    scaled = AwsTimes(read_ms=100, write_ms=150, transaction_ms=250, transaction_item_ms=50)
+    simulator = ContentionSimulator(dynamodb_local.endpoint, free_port(), times=scaled).start()
+    client, item = client_for(simulator), f"USER#{unique('timed')}"
+
+    def timed(call) -> float:
+        started = time.monotonic()
+        call()
+        return time.monotonic() - started
+
+    try:
+        three = [put(item), put(f"{item}-2"), put(f"{item}-3")]
+        assert timed(lambda: client.transact_write_items(TransactItems=three)) >= 0.4  # 250 + 3 x 50 ms
+        assert timed(lambda: client.put_item(TableName=TABLE, Item=three[0]["Put"]["Item"])) >= 0.15
+        assert timed(lambda: client.get_item(TableName=TABLE, Key={"PK": {"S": item}, "SK": {"S": "X"}})) >= 0.1
+        thread, _ = in_background(lambda: client.transact_write_items(TransactItems=three))
+        time.sleep(0.2)  # 0.3 s into a 0.4 s transaction: its items are still held
+        refused = error_of(lambda: client.put_item(TableName=TABLE, Item=three[2]["Put"]["Item"]))
+        thread.join()
+        assert refused["Error"]["Code"] == "TransactionConflictException"
+    finally:
+        simulator.stop()
+
+
+def test_aws_times_by_operation():
+    times = AwsTimes()
+    assert times.seconds("TransactWriteItems", 5) == pytest.approx(0.025)  # the published 5-item median
+    assert times.seconds("TransactWriteItems", 1) == pytest.approx(0.015)
+    assert (times.seconds("PutItem"), times.seconds("GetItem"), times.seconds("Query")) == (0.0075, 0.005, 0.005)
+    assert AwsTimes.flat(5).seconds("TransactWriteItems", 20) == 0.005
