@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from local.dynamodb_local import DynamoDBLocal, free_port
+from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENT = REPO / "docs" / "openapi.json"
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+PYTHONPATH = f"{REPO / 'lambdas'}{os.pathsep}{REPO}"  # as pyproject.toml gives pytest
 
 
 @contextmanager
@@ -34,10 +35,10 @@ def local_server(dynamodb_endpoint: str, settings: dict[str, str] | None = None)
     with tempfile.TemporaryDirectory() as events:
         env = {
             **os.environ,
+            **local_aws_environment(dynamodb_endpoint),
             "PORT": str(port),
-            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "WALLET_EVENTS_FILE": str(Path(events) / "events.jsonl"),
-            "PYTHONPATH": f"{REPO / 'lambdas'}{os.pathsep}{REPO}",
+            "PYTHONPATH": PYTHONPATH,
             **(settings or {}),
         }
         log_path = Path(events) / "server.log"  # a file, not a pipe: a full pipe would stall the server
@@ -74,7 +75,7 @@ def run_schemathesis(url: str, examples: int, seed: int) -> subprocess.Completed
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.contract_hooks",
-        "PYTHONPATH": f"{REPO / 'lambdas'}{os.pathsep}{REPO}",
+        "PYTHONPATH": PYTHONPATH,
     }
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=3600)
 

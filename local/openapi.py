@@ -47,7 +47,7 @@ def openapi_document() -> str:
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _with_asset_scales(_with_configured_names(_without_framework_422(json.loads(schema))))
-    document = _with_security(_with_links(_with_operation_ids(document)))
+    document = _with_security(_with_links(_with_tags(_with_operation_ids(document))))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -169,6 +169,10 @@ LINKS = {
 def _with_operation_ids(document: dict) -> dict:
     for route, operation_id in OPERATION_IDS.items():
         document["paths"][route.path][route.method.lower()]["operationId"] = operation_id
+    return document
+
+
+def _with_tags(document: dict) -> dict:
     document["tags"] = [{"name": name, "description": about} for name, about in TAGS]
     for (name, _), tagged in TAGS.items():
         for route in tagged:

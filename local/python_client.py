@@ -1,12 +1,11 @@
 """The typed Python client in clients/python, generated from docs/openapi.json by openapi-python-client.
 
-    python -m local.python_client           regenerate clients/python (make client)
-    python -m local.python_client --check   exit 1 if clients/python differs from what the document generates
+    python -m local.python_client    regenerate clients/python (make client)
 
-The generator owns everything in clients/python except wallet_retry/, the hand-written retrying helper.
+The generator owns everything in clients/python except wallet_retry/, the hand-written retrying helper;
+tests/integration/test_python_client.py fails when the committed client differs from what it generates.
 """
 
-import argparse
 import filecmp
 import os
 import shutil
@@ -54,16 +53,8 @@ def differences(generated: Path, committed: Path) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         generated = generate(Path(scratch))
-        if args.check:
-            changed = differences(generated, TARGET)
-            if changed:
-                raise SystemExit(f"clients/python is not what docs/openapi.json generates (run make client): {changed}")
-            return
         TARGET.mkdir(parents=True, exist_ok=True)
         for name in _generated_names(TARGET):
             stale = TARGET / name

@@ -16,13 +16,11 @@ from wallet_client.models import TransactionRequest, TransactionRequestType, Tra
 from wallet_retry import send_with_retries
 
 from local.contract import local_server
-from local.python_client import differences, generate
+from local.python_client import TARGET, differences, generate
 from tests.support import unique
 
 
 def test_the_committed_client_is_what_the_document_generates(tmp_path):
-    from local.python_client import TARGET
-
     assert differences(generate(tmp_path), TARGET) == [], "run `make client` and commit clients/python"
 
 
