@@ -8,10 +8,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 SCAN_VENV := .venv-scan
+CONSOLE_VENDOR := lambdas/console/vendor
 
 .PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi docs client event-schemas bench reconcile republish verify digest chain clean
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed $(CONSOLE_VENDOR)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt lambdas/requirements.t
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $@
+
+# The console's chart library, from the pinned npm package into the functions' code (served from there).
+$(CONSOLE_VENDOR)/.installed: node_modules/.installed
+	mkdir -p $(CONSOLE_VENDOR)
+	cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE $(CONSOLE_VENDOR)/
 	touch $@
 
 run: install

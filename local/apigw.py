@@ -10,13 +10,15 @@ from api.routes import ALL_ROUTES, NOT_FOUND, RouteSpec
 
 
 def match_route(method: str, path: str) -> tuple[RouteSpec, dict[str, str]]:
-    """The route API Gateway would pick, with its path parameters; $default when none matches."""
-    for route in ALL_ROUTES:
-        if route is NOT_FOUND or route.method != method:
-            continue
-        found = route.path_parameters(path)
-        if found is not None:
-            return route, found
+    """The route API Gateway would pick, with its path parameters; $default when none matches. Like API
+    Gateway, a path with a trailing slash reaches the route without it (its function sees the slash)."""
+    for candidate in (path, path.rstrip("/")) if len(path) > 1 and path.endswith("/") else (path,):
+        for route in ALL_ROUTES:
+            if route is NOT_FOUND or route.method != method:
+                continue
+            found = route.path_parameters(candidate)
+            if found is not None:
+                return route, found
     return NOT_FOUND, {}
 
 

@@ -101,6 +101,21 @@ class SystemBalanceResponse(BaseModel):
     balance: Money = Field(description="May be negative: the treasury is minus everything it has issued.")
 
 
+class AssetSum(BaseModel):
+    currency: str = Field(examples=["USD"])
+    sum: str = Field(description="Every user and system account of the asset added up: 0 when the books balance.")
+
+
+class ReconciliationResponse(BaseModel):
+    ranAt: str = Field(description="When the run started (RFC 3339).")
+    clean: bool = Field(description="True when the run found no difference.")
+    items: int = Field(ge=0, description="Items the run read.")
+    unsettled: int = Field(ge=0, description="Items written during the run, left to the next one.")
+    totals: list[AssetSum]
+    differenceCount: int = Field(ge=0)
+    differences: list[str] = Field(description="The first differences found, each in words.")
+
+
 class HistoryItem(BaseModel):
     transactionId: str
     idempotentKey: str

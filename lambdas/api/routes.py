@@ -46,6 +46,10 @@ SYSTEM_ACCOUNTS = RouteSpec("SystemAccounts", "GET", "/system-accounts", "handle
 SYSTEM_BALANCE = RouteSpec(
     "SystemBalance", "GET", "/system-accounts/{name}/balance", "handlers.system_accounts.lambda_handler"
 )
+RECONCILIATION = RouteSpec("Reconciliation", "GET", "/reconciliation", "handlers.system_accounts.lambda_handler")
+# The operators' console: its page (API Gateway routes /console/ here too) and its files.
+CONSOLE = RouteSpec("Console", "GET", "/console", "handlers.console.lambda_handler")
+CONSOLE_FILE = RouteSpec("ConsoleFile", "GET", "/console/{file}", "handlers.console.lambda_handler")
 # Every other method and path: a 404 in the service's error format instead of API Gateway's own.
 NOT_FOUND = RouteSpec("NotFound", "ANY", "$default", "handlers.not_found.lambda_handler")
 
@@ -65,7 +69,12 @@ API_ROUTES = (
     HISTORY,
     SYSTEM_ACCOUNTS,
     SYSTEM_BALANCE,
+    RECONCILIATION,
+    CONSOLE,
+    CONSOLE_FILE,
 )
+# Served without the API's authorizer: static files; the data they fetch goes through it.
+PUBLIC_ROUTES = (CONSOLE, CONSOLE_FILE)
 ALL_ROUTES = (*API_ROUTES, NOT_FOUND)
 
 

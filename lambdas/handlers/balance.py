@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 import wallet
-from api.auth import require_owner
+from api.auth import require_reader
 from api.entry import lambda_entry
 from api.read_schemas import BalanceResponse
 from api.resolver import build_resolver
@@ -30,7 +30,7 @@ def get_balance(
     currency: Annotated[str, Query(pattern=ASSET_CODE_PATTERN)] = DEFAULT_CURRENCY,
     at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION, json_schema_extra=INSTANT)] = None,
 ) -> BalanceResponse:
-    require_owner(router.current_event, userId)
+    require_reader(router.current_event, userId)
     return BalanceResponse.from_balance(wallet.get_current_balance(userId, currency, at))
 
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 import wallet
-from api.auth import require_owner
+from api.auth import require_reader
 from api.entry import lambda_entry
 from api.read_schemas import BalancesResponse, CurrencyBalance
 from api.resolver import build_resolver
@@ -28,7 +28,7 @@ def get_balances(
     userId: Annotated[str, Path(pattern=USER_ID_PATTERN)],
     at: Annotated[str | None, Query(max_length=64, description=AT_DESCRIPTION, json_schema_extra=INSTANT)] = None,
 ) -> BalancesResponse:
-    require_owner(router.current_event, userId)
+    require_reader(router.current_event, userId)
     balances = [CurrencyBalance.from_balance(balance) for balance in wallet.get_balances(userId, at)]
     return BalancesResponse(userId=userId, balances=balances)
 

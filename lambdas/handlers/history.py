@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 import wallet
-from api.auth import require_owner
+from api.auth import require_reader
 from api.entry import lambda_entry
 from api.read_schemas import HistoryItem, HistoryResponse
 from api.resolver import build_resolver
@@ -46,7 +46,7 @@ def list_transactions(
         ),
     ] = None,
 ) -> HistoryResponse:
-    require_owner(router.current_event, userId)
+    require_reader(router.current_event, userId)
     page = wallet.list_transactions(userId, limit, cursor, currency, start, end)
     return HistoryResponse(items=[HistoryItem.from_entry(entry) for entry in page.entries], nextCursor=page.next_cursor)
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 import wallet
-from api.auth import require_admin, require_owner
+from api.auth import require_admin, require_owner, require_reader
 from api.entry import lambda_entry
 from api.movement_schemas import CaptureRequest, HoldRequest, HoldResponse, HoldsResponse, VoidRequest
 from api.movements import idempotency_config, move_once, one_key
@@ -89,7 +89,7 @@ def void_hold(holdId: HoldId, request: Annotated[VoidRequest, Body()], idempoten
 )
 def get_hold(holdId: HoldId) -> HoldResponse:
     hold, now_ms = wallet.get_hold(holdId)
-    require_owner(router.current_event, hold.user_id)
+    require_reader(router.current_event, hold.user_id)
     return HoldResponse.from_hold(hold, now_ms)
 
 
@@ -105,7 +105,7 @@ def list_holds(
     limit: Annotated[int, Query(ge=1, le=HISTORY_MAX_LIMIT)] = HISTORY_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> HoldsResponse:
-    require_owner(router.current_event, userId)
+    require_reader(router.current_event, userId)
     page = wallet.list_holds(userId, status, limit, cursor)
     return HoldsResponse(
         items=[HoldResponse.from_hold(hold, page.as_of_ms) for hold in page.holds], nextCursor=page.next_cursor

@@ -120,3 +120,8 @@ def get_system_balance(account: str, currency: str = DEFAULT_CURRENCY) -> System
 
 def get_system_balances() -> dict[str, list[SystemBalance]]:
     return default_service().get_system_balances()
+
+
+def last_reconciliation() -> dict[str, Any]:
+    """The last reconciliation run's outcome: ranAt, clean, items, each asset's sum, the first differences."""
+    return default_service().last_reconciliation()

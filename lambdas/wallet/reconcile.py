@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wallet.models import Account, EntryType, Hold, HoldStatus, KeyRecord, LedgerEntry, Outcome, SystemEntry
+from wallet.money import format_amount
 from wallet.repository import (
     Checkpoint,
     account_from_item,
@@ -63,6 +64,22 @@ class Report:
     @property
     def clean(self) -> bool:
         return not self.differences
+
+    def record(self, ran_at: str, settings: Settings, kept: int = 20) -> dict[str, Any]:
+        """What is kept of a run for GET /reconciliation: its outcome, each asset's sum and the first differences."""
+        scales = {asset.code: asset.scale for asset in settings.assets}
+        return {
+            "ranAt": ran_at,
+            "clean": self.clean,
+            "items": self.items,
+            "unsettled": self.unsettled,
+            "totals": [
+                {"currency": code, "sum": format_amount(total, scales.get(code, 0))}
+                for code, total in sorted(self.totals.items())
+            ],
+            "differenceCount": len(self.differences),
+            "differences": self.differences[:kept],
+        }
 
     def summary(self) -> str:
         lines = [

@@ -45,6 +45,7 @@ class Settings:
     idempotency_table: str = "WalletIdempotency"
     auth_mode: str = "iam"  # "jwt": a caller acts for its own subject unless its token has admin_scope
     admin_scope: str = ""  # empty: no token is an admin
+    read_scope: str = ""  # a token with it reads every account (operators); empty: only admins do
     assets: tuple[Asset, ...] = ()
     system_accounts: tuple[str, ...] = DEFAULT_SYSTEM_ACCOUNTS
     user_rate_limit: RateLimit | None = None  # movements per account; None: no limit
@@ -129,6 +130,7 @@ def get_settings() -> Settings:
         idempotency_table=tables["IDEMPOTENCY_TABLE_NAME"],
         auth_mode=env.get("WALLET_AUTH_MODE", "iam"),
         admin_scope=env.get("WALLET_ADMIN_SCOPE", ""),
+        read_scope=env.get("WALLET_READ_SCOPE", ""),
         assets=parse_assets(env.get("WALLET_ASSETS") or DEFAULT_ASSETS_JSON),
         system_accounts=_names(env["WALLET_SYSTEM_ACCOUNTS"])
         if env.get("WALLET_SYSTEM_ACCOUNTS")

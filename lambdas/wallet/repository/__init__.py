@@ -8,6 +8,7 @@ Single-table layout (see docs/decisions.md):
   SYSTEM#<account>#<ccy>#<b:02d> CHECKPOINT                      the folded total of that bucket's older entries
   HOLD#<holdId>                 HOLD                             a hold and its status
   QUEUE#<userId>#<ccy>          LEASE | Q#<arrival>#<id>         a hot account's writer lease and queue
+  RECONCILIATION                LATEST                           the last reconciliation's outcome
 
 One module per concern: items (layout and codecs), table (the one caller of the client), movements (the
 movement transaction), hot (a hot account's queue and lease), holds, system (buckets and checkpoints),

@@ -1,5 +1,6 @@
 """System-account buckets: their folded checkpoints and the legs appended since."""
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,8 +18,19 @@ from wallet.repository.table import (
     TableAccess,
 )
 
+# One item, replaced by each reconciliation run: what the console shows as the books check.
+RECONCILIATION_KEY = {"PK": _s("RECONCILIATION"), "SK": _s("LATEST")}
+
 
 class SystemStore(TableAccess):
+    def save_reconciliation(self, record: dict[str, Any]) -> None:
+        self._call("put_item", TableName=self._table, Item={**RECONCILIATION_KEY, "record": _s(json.dumps(record))})
+
+    def get_reconciliation(self) -> dict[str, Any] | None:
+        """The last reconciliation's outcome, None before the first run."""
+        item = self._call("get_item", TableName=self._table, Key=RECONCILIATION_KEY, ConsistentRead=True).get("Item")
+        return json.loads(item["record"]["S"]) if item else None
+
     def get_checkpoints(self, account: str, currency: str, buckets: int) -> dict[int, Checkpoint]:
         """The checkpoints of a system account's buckets (strongly consistent); buckets never folded are absent."""
         keys = [(system_pk(account, currency, bucket), CHECKPOINT_SK) for bucket in range(buckets)]

@@ -1,6 +1,7 @@
 """System accounts: balances summed over their buckets, and folding old legs into checkpoints."""
 
 from datetime import timedelta
+from typing import Any
 
 from wallet.errors import (
     NotFound,
@@ -47,6 +48,12 @@ class SystemAccounts(MovementCommitter):
             name: [self.get_system_balance(name, asset.code) for asset in self._settings.assets]
             for name in self._settings.system_accounts
         }
+
+    def last_reconciliation(self) -> dict[str, Any]:
+        record = self._repository.get_reconciliation()
+        if record is None:
+            raise NotFound("No reconciliation has run yet (make reconcile, or the nightly run in AWS).")
+        return record
 
     def fold_system_accounts(self, min_age_seconds: float = FOLD_MIN_AGE_SECONDS) -> int:
         """Fold every system bucket's legs older than min_age_seconds into its checkpoint, so balance
