@@ -23,7 +23,7 @@
       if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? "" : value);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -277,33 +277,49 @@
       el("section", {}, userForm), el("section", {}, movementForm)];
   }
 
+  // An action's form stays as it was sent (its key with it) while the data around it is read again.
+  async function refreshing(load) {
+    document.body.dataset.view = "loading";
+    try {
+      await load();
+    } finally {
+      document.body.dataset.view = "ready";
+    }
+  }
+
   async function userPage(userId) {
     const path = `users/${encodeURIComponent(userId)}`;
-    const [{ data: balances }, { data: holds }] = await Promise.all([
-      api("GET", `${path}/balances`), api("GET", `${path}/holds?status=pending&limit=50`),
-    ]);
-    const refresh = () => route({ keepStatus: true });
+    const balancesBox = el("div");
     const chartsBox = el("div", { class: "charts" });
     const historyBox = el("div");
-    const page = [
+    const holdsBox = el("div");
+    const refresh = () => refreshing(load);
+
+    async function load() {
+      const [{ data: balances }, { data: holds }] = await Promise.all([
+        api("GET", `${path}/balances`), api("GET", `${path}/holds?status=pending&limit=50`),
+      ]);
+      balancesBox.replaceChildren(table("Balances per asset", ["Asset", "Balance", "Held", "Available"],
+        balances.balances.map((b) => [b.currency, b.balance, b.held ?? "–", b.available ?? "–"]), [1, 2, 3]));
+      holdsBox.replaceChildren(table("Open holds", ["Hold", "Amount", "Expires", "Description", "Actions"],
+        holds.items.map((hold) => [el("span", { class: "key" }, hold.holdId), `${hold.amount} ${hold.currency}`,
+          when(hold.expiresAt), hold.description || "", holdActions(hold, refresh)]), [1]));
+      chartsBox.replaceChildren();
+      await Promise.all([
+        drawCharts(chartsBox, userId, balances.balances),
+        history(historyBox, userId, balances.balances[0]?.currency || "USD"),
+      ]);
+    }
+
+    view.replaceChildren( // placed first: each chart takes its column's width
       el("h2", { tabindex: "-1" }, `User ${userId}`),
-      el("section", {}, el("h3", {}, "Balances"),
-        table("Balances per asset", ["Asset", "Balance", "Held", "Available"],
-          balances.balances.map((b) => [b.currency, b.balance, b.held ?? "–", b.available ?? "–"]), [1, 2, 3])),
+      el("section", {}, el("h3", {}, "Balances"), balancesBox),
       el("section", {}, el("h3", {}, "Balance over time"), chartsBox),
       el("section", {}, el("h3", {}, "History"), historyBox),
-      el("section", {}, el("h3", {}, "Open holds"),
-        table("Open holds", ["Hold", "Amount", "Expires", "Description", "Actions"],
-          holds.items.map((hold) => [el("span", { class: "key" }, hold.holdId), `${hold.amount} ${hold.currency}`,
-            when(hold.expiresAt), hold.description || "", holdActions(hold, refresh)]), [1])),
+      el("section", {}, el("h3", {}, "Open holds"), holdsBox),
       el("section", {}, el("h3", {}, "Manual movement"), manualMovement(userId, refresh)),
-    ];
-    view.replaceChildren(...page);
-    await Promise.all([
-      drawCharts(chartsBox, userId, balances.balances),
-      history(historyBox, userId, balances.balances[0]?.currency || "USD"),
-    ]);
-    return null;
+    );
+    await load();
   }
 
   function manualMovement(userId, refresh) {
@@ -421,37 +437,50 @@
   }
 
   async function transactionPage(transactionId) {
-    const { data: m } = await api("GET", `transactions/${encodeURIComponent(transactionId)}`);
-    const facts = [
-      ["Type", m.type], ["Transaction", el("span", { class: "key" }, m.transactionId)],
-      ["Idempotency key", el("span", { class: "key" }, m.idempotentKey)], ["Created", when(m.createdAt)],
-      ["Description", m.description || "–"],
-      ["Metadata", m.metadata ? Object.entries(m.metadata).map(([k, v]) => `${k}=${v}`).join(", ") : "–"],
-      ["Reverses", m.reversalOf ? movementLink(m.reversalOf) : "–"],
-      ["Reversed so far", m.reversed.length ? m.reversed.map((r) => `${r.amount} ${r.currency}`).join(", ") : "nothing"],
-    ];
-    const canReverse = m.type !== "reversal";
+    const factsBox = el("section");
+    const postingsBox = el("div");
+    const entriesBox = el("div");
+    let movement = null;
+
+    async function load() {
+      const { data: m } = await api("GET", `transactions/${encodeURIComponent(transactionId)}`);
+      movement = m;
+      const facts = [
+        ["Type", m.type], ["Transaction", el("span", { class: "key" }, m.transactionId)],
+        ["Idempotency key", el("span", { class: "key" }, m.idempotentKey)], ["Created", when(m.createdAt)],
+        ["Description", m.description || "–"],
+        ["Metadata", m.metadata ? Object.entries(m.metadata).map(([k, v]) => `${k}=${v}`).join(", ") : "–"],
+        ["Reverses", m.reversalOf ? movementLink(m.reversalOf) : "–"],
+        ["Reversed so far", m.reversed.length ? m.reversed.map((r) => `${r.amount} ${r.currency}`).join(", ") : "nothing"],
+      ];
+      factsBox.replaceChildren(el("dl", { class: "facts" },
+        facts.map(([name, value]) => el("div", {}, el("dt", {}, name), el("dd", {}, value)))));
+      postingsBox.replaceChildren(table("Postings", ["From", "To", "Amount"],
+        m.postings.map((p) => [party(p.from), party(p.to), `${p.amount} ${p.currency}`]), [2]));
+      entriesBox.replaceChildren(table("Ledger entries", ["User", "Type", "Amount", "Balance after", "Entry"],
+        m.entries.map((e) => [userLink(e.userId), e.type, `${e.amount} ${e.currency}`, e.balanceAfter, `#${e.sequence}`]),
+        [2, 3]));
+    }
+
+    await load();
+    const reverse = actionForm({
+      legend: "Reverse this transaction",
+      submit: "Reverse",
+      fields: [
+        input("Amount (empty: all that is left)", "amount", { inputmode: "decimal", pattern: amountPattern }),
+        input("Reason", "description", { required: true, maxlength: 256 }),
+      ],
+      send: (values, key) => api("POST", `transactions/${encodeURIComponent(transactionId)}/reversal`, {
+        idempotentKey: key, amount: optional(values.amount), description: optional(values.description),
+      }),
+      done: () => refreshing(load),
+    });
     view.replaceChildren(
-      el("h2", { tabindex: "-1" }, `Transaction ${m.transactionId}`),
-      el("section", {}, el("dl", { class: "facts" }, facts.map(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]))),
-      el("section", {}, el("h3", {}, "Postings"),
-        table("Postings", ["From", "To", "Amount"],
-          m.postings.map((p) => [party(p.from), party(p.to), `${p.amount} ${p.currency}`]), [2])),
-      el("section", {}, el("h3", {}, "Ledger entries"),
-        table("Ledger entries", ["User", "Type", "Amount", "Balance after", "Entry"],
-          m.entries.map((e) => [userLink(e.userId), e.type, `${e.amount} ${e.currency}`, e.balanceAfter, `#${e.sequence}`]), [2, 3])),
-      canReverse ? el("section", {}, el("h3", {}, "Reverse"), actionForm({
-        legend: "Reverse this transaction",
-        submit: "Reverse",
-        fields: [
-          input("Amount (empty: all that is left)", "amount", { inputmode: "decimal", pattern: amountPattern }),
-          input("Reason", "description", { required: true, maxlength: 256 }),
-        ],
-        send: (values, key) => api("POST", `transactions/${encodeURIComponent(transactionId)}/reversal`, {
-          idempotentKey: key, amount: optional(values.amount), description: optional(values.description),
-        }),
-        done: () => route({ keepStatus: true }),
-      })) : null,
+      el("h2", { tabindex: "-1" }, `Transaction ${transactionId}`),
+      factsBox,
+      el("section", {}, el("h3", {}, "Postings"), postingsBox),
+      el("section", {}, el("h3", {}, "Ledger entries"), entriesBox),
+      movement.type !== "reversal" ? el("section", {}, el("h3", {}, "Reverse"), reverse) : null,
     );
   }
 

@@ -179,3 +179,49 @@ def test_a_user_places_and_voids_its_own_holds_and_only_an_admin_captures(jwt_mo
     assert [result.status for result in refused] == [403] * 5
     assert void_by_owner.status == 200 and capture_by_admin.status == 200
     assert store.balance(user) == Decimal("95.00")
+
+
+READ_SCOPE = "wallet/read"
+
+
+@pytest.fixture
+def read_scope(jwt_mode, monkeypatch):
+    monkeypatch.setenv("WALLET_READ_SCOPE", READ_SCOPE)
+    get_settings.cache_clear()
+
+
+def test_the_read_scope_reads_every_account_and_the_books(read_scope):
+    user = unique("customer")
+    reads = [
+        (balance, user_event("balance", user)),
+        (balances, user_event("balances", user)),
+        (history, user_event("history", user, {})),
+        (holds, user_event("user-holds", user)),
+        (system_accounts, system_event("system-accounts")),
+        (system_accounts, system_event("system-balance")),
+    ]
+    for handler, event in reads:
+        assert invoke(handler, as_subject(event, "operator", scopes=[READ_SCOPE])).status == 200
+        assert invoke(handler, as_subject(event, "operator", scopes=["other"])).status == 403
+
+
+def test_the_read_scope_does_not_act(read_scope, store):
+    user = unique("customer")
+    operator = ["operator", [READ_SCOPE]]
+
+    results = [
+        invoke(transact, as_subject(transaction_event(unique("k"), user, "5.00", "credit"), *operator)),
+        invoke(transact, as_subject(transaction_event(unique("k"), user, "5.00", "debit"), *operator)),
+        invoke(transfer, as_subject(transfer_event(unique("k"), user, unique("to"), "5.00"), *operator)),
+    ]
+
+    assert [result.status for result in results] == [403, 403, 403]
+    assert store.balance(user) is None  # nothing written: the account still reads as its opening balance
+
+
+def test_the_reconciliation_needs_the_admin_or_the_read_scope(read_scope):
+    event = system_event("reconciliation")
+
+    assert invoke(system_accounts, as_subject(event, "someone")).status == 403
+    for scopes in ([READ_SCOPE], [ADMIN_SCOPE]):
+        assert invoke(system_accounts, as_subject(event, "ops", scopes=scopes)).status != 403
