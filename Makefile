@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 SCAN_VENV := .venv-scan
 CONSOLE_VENDOR := lambdas/console/vendor
 
-.PHONY: install run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi docs client event-schemas bench reconcile republish verify digest chain clean
+.PHONY: install browser run test test-unit test-integration fuzz test-infra synth cfn-lint scan lint format openapi docs client event-schemas bench reconcile republish verify digest chain clean
 
 install: $(VENV)/.installed node_modules/.installed $(CONSOLE_VENDOR)/.installed
 
@@ -33,7 +33,13 @@ $(CONSOLE_VENDOR)/.installed: node_modules/.installed
 run: install
 	$(PY) -m local.server
 
-test: install
+# The console's tests drive Debian's chromium through its chromedriver: installed with apt when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+test: install browser
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory cfn-lint
 	$(MAKE) --no-print-directory scan
@@ -45,7 +51,7 @@ test-infra: install
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-test-integration: install
+test-integration: install browser
 	$(PY) -m pytest tests/integration
 
 # Schemathesis against the local server: every operation, all checks and phases, 100 requests each (40 in make test).

@@ -38,6 +38,9 @@ class WalletConfig:
     removal_policy: str = "retain"  # "destroy" only for throwaway stacks: it deletes the ledger
     log_retention_days: int = 30
     admin_scope: str = ""  # jwt mode: the token scope that may credit, pick counterparties, read system accounts
+    read_scope: str = ""  # jwt mode: the token scope that reads every account (the console's operators)
+    console_client_id: str = ""  # jwt mode: the console's OAuth client (default: the first audience)
+    console_token_origin: str = ""  # jwt mode: the sign-in's token endpoint host when it is not the issuer's
     assets_json: str = DEFAULT_ASSETS_JSON  # [{code, scale, openingBalance}], passed to the functions as is
     system_accounts: tuple[str, ...] = DEFAULT_SYSTEM_ACCOUNTS
     alarm_email: str = ""  # subscribed to the alarm topic when set
@@ -122,6 +125,9 @@ class WalletConfig:
             removal_policy=str(get("removalPolicy", defaults.removal_policy)),
             log_retention_days=int(get("logRetentionDays", defaults.log_retention_days)),
             admin_scope=str(get("adminScope", defaults.admin_scope)),
+            read_scope=str(get("readScope", defaults.read_scope)),
+            console_client_id=str(get("consoleClientId", defaults.console_client_id)),
+            console_token_origin=str(get("consoleTokenOrigin", defaults.console_token_origin)),
             assets_json=assets if isinstance(assets, str) else json.dumps(assets),
             system_accounts=tuple(accounts.split(",") if isinstance(accounts, str) else accounts),
             alarm_email=str(get("alarmEmail", defaults.alarm_email)),
@@ -132,6 +138,18 @@ class WalletConfig:
             user_rate_limit=str(get("userRateLimit", defaults.user_rate_limit)),
             user_rate_burst=str(get("userRateBurst", defaults.user_rate_burst)),
         )
+
+    @property
+    def console_environment(self) -> dict[str, str]:
+        """How the console signs in: the JWT issuer and the client it uses, or nothing it can do in IAM mode."""
+        if self.auth_mode != "jwt":
+            return {"WALLET_CONSOLE_SIGN_IN": "iam"}
+        return {
+            "WALLET_CONSOLE_SIGN_IN": "jwt",
+            "WALLET_JWT_ISSUER": self.jwt_issuer,
+            "WALLET_CONSOLE_CLIENT_ID": self.console_client_id or self.jwt_audience[0],
+            "WALLET_CONSOLE_TOKEN_ORIGIN": self.console_token_origin,
+        }
 
     @property
     def rate_limit_environment(self) -> dict[str, str]:

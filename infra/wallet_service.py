@@ -39,12 +39,16 @@ from api.routes import (
     BALANCE,
     BALANCES,
     CAPTURE_HOLD,
+    CONSOLE,
+    CONSOLE_FILE,
     GET_HOLD,
     GET_TRANSACTION,
     HISTORY,
     NOT_FOUND,
     PLACE_HOLD,
     POSTINGS,
+    PUBLIC_ROUTES,
+    RECONCILIATION,
     REVERSAL,
     SYSTEM_ACCOUNTS,
     SYSTEM_BALANCE,
@@ -118,6 +122,9 @@ _ACCESS: dict[str, dict[str, list[str]]] = {
     GET_HOLD.name: {"wallet": ["dynamodb:GetItem"]},
     USER_HOLDS.name: {"wallet-by-time": ["dynamodb:Query"]},
     SYSTEM_ACCOUNTS.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
+    RECONCILIATION.name: {"wallet": ["dynamodb:GetItem"]},
+    CONSOLE.name: {},
+    CONSOLE_FILE.name: {},
     SYSTEM_BALANCE.name: {"wallet": ["dynamodb:BatchGetItem", "dynamodb:Query"]},
     NOT_FOUND.name: {},
     # Not routes: the stream consumer reads the stream (granted by its event source) and only puts events;
@@ -178,7 +185,14 @@ class WalletService(Construct):
                 local=LocalPipBundling(),  # type: ignore[arg-type]  # jsii passes the options positionally
             ),
         )
-        self.functions = {route.name: self._function(route.name, route.handler) for route in ALL_ROUTES}
+        self.functions = {
+            route.name: self._function(
+                route.name,
+                route.handler,
+                environment=self.config.console_environment if route in PUBLIC_ROUTES else None,
+            )
+            for route in ALL_ROUTES
+        }
         self.aliases = {name: self._live_alias(function) for name, function in self.functions.items()}
         self.api = self._http_api()
         self.stage = self._stage()
@@ -303,6 +317,7 @@ class WalletService(Construct):
                 "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
                 "WALLET_AUTH_MODE": self.config.auth_mode,
                 "WALLET_ADMIN_SCOPE": self.config.admin_scope,
+                "WALLET_READ_SCOPE": self.config.read_scope,
                 "WALLET_ASSETS": self.config.assets_json,
                 "WALLET_SYSTEM_ACCOUNTS": json.dumps(list(self.config.system_accounts)),
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
@@ -510,11 +525,20 @@ class WalletService(Construct):
         for route in ALL_ROUTES:
             if route is NOT_FOUND:
                 continue
-            api.add_routes(
+            public = route in PUBLIC_ROUTES  # the console's static files; what they fetch is authorized
+            added = api.add_routes(
                 path=route.path,
                 methods=[apigw.HttpMethod(route.method)],
                 integration=integrations.HttpLambdaIntegration(f"{route.name}Integration", self.aliases[route.name]),
+                authorizer=apigw.HttpNoneAuthorizer() if public else None,
             )
+            for public_route in added if public else []:
+                reason = (
+                    "The console's page, script and styles are public like any sign-in page; every request they "
+                    "make for data or actions goes to routes behind the API's authorizer."
+                )
+                Validations.of(public_route).acknowledge(Acknowledgment(id="AwsSolutions-APIG4", reason=reason))
+                skip_checkov(public_route, {"CKV_AWS_309": reason})
         return api
 
     def _stage(self) -> apigw.HttpStage:

@@ -12,6 +12,7 @@ from api.schemas import amount_forms
 from handlers import (
     balance,
     balances,
+    console,
     history,
     holds,
     postings,
@@ -39,6 +40,7 @@ def openapi_document() -> str:
         holds.router,
         history.router,
         system_accounts.router,
+        console.router,
     )
     schema = app.get_openapi_json_schema(
         title=TITLE,
@@ -47,7 +49,7 @@ def openapi_document() -> str:
         "transactions of many postings, system accounts. Money is a decimal string with exactly the asset's scale.",
     )
     document = _with_asset_scales(_with_configured_names(_without_framework_422(json.loads(schema))))
-    document = _with_security(_with_links(_with_tags(_with_operation_ids(document))))
+    document = _with_console_files(_with_security(_with_links(_with_tags(_with_operation_ids(document)))))
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
@@ -72,6 +74,17 @@ def _with_security(document: dict) -> dict:
         },
     }
     document["security"] = [{"sigv4": []}, {"jwt": []}, {}]
+    return document
+
+
+def _with_console_files(document: dict) -> dict:
+    """The console's routes need no identity (the data they load does), and its files are a fixed set."""
+    for route in routes.PUBLIC_ROUTES:
+        document["paths"][route.path][route.method.lower()]["security"] = [{}]
+    operation = document["paths"][routes.CONSOLE_FILE.path][routes.CONSOLE_FILE.method.lower()]
+    for parameter in operation["parameters"]:
+        if parameter["name"] == "file":
+            parameter["schema"] = {"type": "string", "enum": sorted([*console.FILES, console.CONFIG_FILE])}
     return document
 
 
@@ -111,6 +124,9 @@ OPERATION_IDS = {
     routes.HISTORY: "listTransactions",
     routes.SYSTEM_ACCOUNTS: "listSystemAccounts",
     routes.SYSTEM_BALANCE: "getSystemBalance",
+    routes.RECONCILIATION: "getReconciliation",
+    routes.CONSOLE: "getConsole",
+    routes.CONSOLE_FILE: "getConsoleFile",
 }
 # Groups for readers and generated clients: (tag, what it covers) -> its operations.
 TAGS = {
@@ -130,6 +146,11 @@ TAGS = {
     ("System accounts", "The accounts money enters and leaves the wallet through (treasury, revenue, ...)."): [
         routes.SYSTEM_ACCOUNTS,
         routes.SYSTEM_BALANCE,
+        routes.RECONCILIATION,
+    ],
+    ("Console", "The operators' web console: its page and files (public; what they fetch is authorized)."): [
+        routes.CONSOLE,
+        routes.CONSOLE_FILE,
     ],
 }
 _MOVEMENT = {"transactionId": "$response.body#/transactionId"}

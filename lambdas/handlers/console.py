@@ -105,7 +105,7 @@ def console_page():  # a Response: Powertools cannot model one as a return annot
                 "application/json": {"schema": {"type": "object"}},
             },
         },
-        **error_responses(404),
+        **error_responses(400, 404),
     },
 )
 def console_file(file: str):

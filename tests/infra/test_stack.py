@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 
-from api.routes import ALL_ROUTES, API_ROUTES
+from api.routes import PUBLIC_ROUTES, ALL_ROUTES, API_ROUTES
 from infra.application import build_app
 from infra.bundling import LAMBDAS_DIR
 from infra.config import WalletConfig
@@ -227,12 +227,17 @@ def test_no_managed_policies_on_roles(template):
         assert "ManagedPolicyArns" not in role["Properties"]
 
 
+PUBLIC_KEYS = {route.route_key for route in PUBLIC_ROUTES}
+
+
 def test_every_route_exists_with_iam_authorization_by_default(template):
     routes = resources(template, "AWS::ApiGatewayV2::Route")
     keys = {route["Properties"]["RouteKey"] for route in routes.values()}
     assert keys == {route.route_key for route in API_ROUTES} | {"$default"}
     for route in routes.values():
-        assert route["Properties"]["AuthorizationType"] == "AWS_IAM"
+        public = route["Properties"]["RouteKey"] in PUBLIC_KEYS
+        assert route["Properties"]["AuthorizationType"] == ("NONE" if public else "AWS_IAM")
+    assert PUBLIC_KEYS == {"GET /console", "GET /console/{file}"}  # the console's files only
 
 
 def test_jwt_mode_puts_a_jwt_authorizer_on_every_route(jwt_template):
@@ -243,9 +248,23 @@ def test_jwt_mode_puts_a_jwt_authorizer_on_every_route(jwt_template):
         "Issuer": "https://issuer.example.com",
     }
     for route in resources(jwt_template, "AWS::ApiGatewayV2::Route").values():
-        assert route["Properties"]["AuthorizationType"] == "JWT"
+        public = route["Properties"]["RouteKey"] in PUBLIC_KEYS
+        assert route["Properties"]["AuthorizationType"] == ("NONE" if public else "JWT")
     for fn in resources(jwt_template, "AWS::Lambda::Function").values():
         assert fn["Properties"]["Environment"]["Variables"]["WALLET_AUTH_MODE"] == "jwt"
+
+
+def test_the_console_signs_in_with_the_jwt_issuer_and_says_so_in_iam_mode(template, jwt_template):
+    def console_environment(synthesized):
+        functions = resources(synthesized, "AWS::Lambda::Function").values()
+        return [fn["Properties"]["Environment"]["Variables"] for fn in functions if "WALLET_CONSOLE_SIGN_IN" in str(fn)]
+
+    jwt = console_environment(jwt_template)
+    assert len(jwt) == 2 and all(env["WALLET_CONSOLE_SIGN_IN"] == "jwt" for env in jwt)
+    assert {(env["WALLET_JWT_ISSUER"], env["WALLET_CONSOLE_CLIENT_ID"]) for env in jwt} == {
+        ("https://issuer.example.com", "wallet")
+    }
+    assert [env["WALLET_CONSOLE_SIGN_IN"] for env in console_environment(template)] == ["iam", "iam"]
 
 
 def test_stage_throttles_and_writes_access_logs(template):

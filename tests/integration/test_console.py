@@ -8,8 +8,8 @@ third debit at once meets a 429.
 """
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -186,7 +186,10 @@ def test_a_user_page_shows_balances_chart_history_and_open_holds(browser, base_u
     for _ in range(22):
         credit(base_url, user, "1.00")
     status, hold = call(
-        base_url, "POST", "/holds", {"idempotentKey": unique("k"), "userId": user, "amount": "5.00", "description": "Ride"}
+        base_url,
+        "POST",
+        "/holds",
+        {"idempotentKey": unique("k"), "userId": user, "amount": "5.00", "description": "Ride"},
     )
     assert status == 201, hold
 
@@ -215,12 +218,16 @@ def test_history_filters_by_asset_and_time(browser, base_url):
 
     fill(filters, currency="EUR")
     filters.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: driver.find_elements(By.XPATH, "//p[.='History in EUR: none.']"))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda driver: driver.find_elements(By.XPATH, "//p[.='History in EUR: none.']")
+    )
 
     fill(filters, currency="USD")
     browser.execute_script("arguments[0].value = '2000-01-01T00:00'", filters.find_element(By.NAME, "to"))
     filters.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: driver.find_elements(By.XPATH, "//p[.='History in USD: none.']"))
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda driver: driver.find_elements(By.XPATH, "//p[.='History in USD: none.']")
+    )
 
 
 def test_a_manual_credit_double_clicked_and_resubmitted_moves_money_once(browser, base_url):
@@ -262,13 +269,19 @@ def test_a_transaction_shows_both_sides_and_is_reversed_once(browser, base_url):
     assert "2.00 USD" in facts  # reversed so far
     assert balance(base_url, user) == Decimal("108.00")
     newest = history(base_url, user)[0]
-    assert (newest["reversalOf"], newest["amount"], newest["description"]) == (moved["transactionId"], "2.00", "Partial refund")
+    assert (newest["reversalOf"], newest["amount"], newest["description"]) == (
+        moved["transactionId"],
+        "2.00",
+        "Partial refund",
+    )
 
 
 def test_a_hold_is_captured_or_voided_from_the_user_page(browser, base_url):
     user = unique("rider")
     for amount in ("4.00", "6.00"):
-        status, body = call(base_url, "POST", "/holds", {"idempotentKey": unique("k"), "userId": user, "amount": amount})
+        status, body = call(
+            base_url, "POST", "/holds", {"idempotentKey": unique("k"), "userId": user, "amount": amount}
+        )
         assert status == 201, body
     open_page(browser, base_url, f"#/users/{user}")
     holds = {row[1]: row[0] for row in rows(browser, "Open holds")}
@@ -363,7 +376,9 @@ def test_an_unknown_transaction_is_a_readable_page_not_a_blank_one(browser, base
     open_page(browser, base_url, "#/transactions/0190a1b2-0000-7000-8000-000000000000")
 
     assert heading(browser) == "Could not load this page"
-    assert "No movement" in browser.find_element(By.ID, "view").text or "not" in browser.find_element(By.ID, "view").text
+    assert (
+        "No movement" in browser.find_element(By.ID, "view").text or "not" in browser.find_element(By.ID, "view").text
+    )
     assert browser.find_element(By.XPATH, "//button[.='Try again']").is_displayed()
 
 

@@ -41,7 +41,11 @@ def test_a_clean_run_records_each_asset_summing_to_zero(own_table):
     record = service.last_reconciliation()
 
     assert record["clean"] is True and record["differenceCount"] == 0 and record["differences"] == []
-    assert {total["currency"]: total["sum"] for total in record["totals"]} == {"USD": "0.00", "EUR": "0.00", "GOLD": "0"}
+    assert {total["currency"]: total["sum"] for total in record["totals"]} == {
+        "USD": "0.00",
+        "EUR": "0.00",
+        "GOLD": "0",
+    }
     assert record["items"] > 0 and record["ranAt"].endswith("Z")
 
 

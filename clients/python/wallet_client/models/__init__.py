@@ -1,6 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .account_balance import AccountBalance
+from .asset_sum import AssetSum
 from .balance_response import BalanceResponse
 from .balances_response import BalancesResponse
 from .capture_request import CaptureRequest
@@ -10,6 +11,8 @@ from .currency_balance import CurrencyBalance
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .get_balance_currency import GetBalanceCurrency
+from .get_console_file_file import GetConsoleFileFile
+from .get_console_file_response_200 import GetConsoleFileResponse200
 from .get_system_balance_currency import GetSystemBalanceCurrency
 from .get_system_balance_name import GetSystemBalanceName
 from .history_item import HistoryItem
@@ -37,6 +40,7 @@ from .postings_request_metadata_type_0 import PostingsRequestMetadataType0
 from .postings_response import PostingsResponse
 from .postings_response_metadata_type_0 import PostingsResponseMetadataType0
 from .receipt import Receipt
+from .reconciliation_response import ReconciliationResponse
 from .reversal_entry import ReversalEntry
 from .reversal_entry_type import ReversalEntryType
 from .reversal_request import ReversalRequest
@@ -66,6 +70,7 @@ from .void_request import VoidRequest
 
 __all__ = (
     "AccountBalance",
+    "AssetSum",
     "BalanceResponse",
     "BalancesResponse",
     "CaptureRequest",
@@ -75,6 +80,8 @@ __all__ = (
     "ErrorDetail",
     "ErrorResponse",
     "GetBalanceCurrency",
+    "GetConsoleFileFile",
+    "GetConsoleFileResponse200",
     "GetSystemBalanceCurrency",
     "GetSystemBalanceName",
     "HistoryItem",
@@ -102,6 +109,7 @@ __all__ = (
     "PostingsResponse",
     "PostingsResponseMetadataType0",
     "Receipt",
+    "ReconciliationResponse",
     "ReversalEntry",
     "ReversalEntryType",
     "ReversalRequest",
