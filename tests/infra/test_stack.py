@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match
 
-from api.routes import PUBLIC_ROUTES, ALL_ROUTES, API_ROUTES
+from api.routes import ALL_ROUTES, API_ROUTES, PUBLIC_ROUTES
 from infra.application import build_app
 from infra.bundling import LAMBDAS_DIR
 from infra.config import WalletConfig
@@ -237,7 +237,7 @@ def test_every_route_exists_with_iam_authorization_by_default(template):
     for route in routes.values():
         public = route["Properties"]["RouteKey"] in PUBLIC_KEYS
         assert route["Properties"]["AuthorizationType"] == ("NONE" if public else "AWS_IAM")
-    assert PUBLIC_KEYS == {"GET /console", "GET /console/{file}"}  # the console's files only
+    assert {"GET /console", "GET /console/{file}"} == PUBLIC_KEYS  # the console's files only
 
 
 def test_jwt_mode_puts_a_jwt_authorizer_on_every_route(jwt_template):
