@@ -61,7 +61,7 @@ def _wait_for(url: str, server: subprocess.Popen, log_path: Path, timeout_second
         if server.poll() is not None:
             raise RuntimeError(f"the local server exited: {log_path.read_text(errors='replace')[-4000:]}")
         try:
-            urllib.request.urlopen(f"{url}/system-accounts", timeout=2).close()
+            urllib.request.urlopen(f"{url}/console/config.json", timeout=2).close()  # public in either auth mode
             return
         except OSError:
             time.sleep(0.2)

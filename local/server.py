@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from api.routes import PUBLIC_ROUTES
 from local.apigw import http_api_event, match_route
 from local.dynamodb_local import DATA_DIR, DynamoDBLocal, local_aws_environment
+from local.jwt import authorizer_context
 from local.runtime import LocalLambda
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
@@ -56,6 +58,13 @@ class LambdaProxyHandler(BaseHTTPRequestHandler):
             self.command, url.path, url.query, dict(self.headers.items()), body, self.client_address[0]
         )
         route, _ = match_route(self.command, url.path)
+        issuer = self.server.jwt_issuer  # type: ignore[attr-defined]
+        if issuer and route not in PUBLIC_ROUTES:  # JWT mode: API Gateway's authorizer runs first
+            authorizer = authorizer_context(event["headers"], issuer)
+            if authorizer is None:
+                self._send(401, {"content-type": "application/json"}, b'{"message":"Unauthorized"}')
+                return
+            event["requestContext"]["authorizer"] = authorizer
         result = self.server.lambda_runtime.invoke(route.handler, event, function_name=f"wallet-{route.name}")  # type: ignore[attr-defined]
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
@@ -79,14 +88,15 @@ class WalletHTTPServer(ThreadingHTTPServer):
     # Python's default listen backlog is 5: a burst of new connections would be reset by the kernel.
     request_queue_size = 1024
 
-    def __init__(self, address: tuple[str, int], lambda_runtime: LocalLambda):
+    def __init__(self, address: tuple[str, int], lambda_runtime: LocalLambda, jwt_issuer: str = ""):
         super().__init__(address, LambdaProxyHandler)
         self.lambda_runtime = lambda_runtime
+        self.jwt_issuer = jwt_issuer  # set: requests need its bearer tokens, as behind the stack's JWT authorizer
 
 
-def wallet_http_server(port: int, lambda_runtime: LocalLambda) -> WalletHTTPServer:
+def wallet_http_server(port: int, lambda_runtime: LocalLambda, jwt_issuer: str = "") -> WalletHTTPServer:
     """An HTTP server on 127.0.0.1:port whose requests are served by the handlers in lambda_runtime."""
-    return WalletHTTPServer(("127.0.0.1", port), lambda_runtime)
+    return WalletHTTPServer(("127.0.0.1", port), lambda_runtime, jwt_issuer)
 
 
 def start_event_consumer(stop: threading.Event) -> Path:
@@ -118,6 +128,9 @@ def main() -> None:
         settings = get_settings()
     except ConfigurationError as error:
         raise SystemExit(f"Not starting: {error}") from None
+    jwt_issuer = os.environ.get("WALLET_JWT_ISSUER", "") if settings.auth_mode == "jwt" else ""
+    if settings.auth_mode == "jwt" and not jwt_issuer:
+        raise SystemExit("Not starting: WALLET_AUTH_MODE=jwt needs WALLET_JWT_ISSUER, the issuer tokens must come from")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     port = int(os.environ.get("PORT", "3000"))
     dynamodb = None
@@ -134,13 +147,15 @@ def main() -> None:
     ensure_tables(dynamodb_client())
     stop_events = threading.Event()
     events_file = start_event_consumer(stop_events)
-    server = wallet_http_server(port, LocalLambda(int(os.environ.get("LAMBDA_ENVIRONMENTS", "4"))))
+    server = wallet_http_server(port, LocalLambda(int(os.environ.get("LAMBDA_ENVIRONMENTS", "4"))), jwt_issuer)
     print(f"Wallet API listening on http://127.0.0.1:{port} (DynamoDB at {os.environ['AWS_ENDPOINT_URL_DYNAMODB']})")
     example = json.dumps({"idempotentKey": "k1", "userId": "u1", "amount": "50.00", "type": "credit"})
     print(f"  curl http://127.0.0.1:{port}/users/u1/balance")
     print(f"  curl -X POST http://127.0.0.1:{port}/transactions -H 'Content-Type: application/json' -d '{example}'")
     webhook = os.environ.get("EVENTS_WEBHOOK_URL")
     print(f"  movement events: {events_file}" + (f" and POST {webhook}" if webhook else ""))
+    if jwt_issuer:
+        print(f"  JWT mode: bearer tokens of {jwt_issuer} (claims read, signatures not checked: local only)")
     if settings.user_rate_limit is not None:
         limit = settings.user_rate_limit
         print(f"  rate limit: {limit.per_second:g} movements a second per account, bursts of {limit.burst}")

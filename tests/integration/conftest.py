@@ -3,14 +3,18 @@
 import os
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from infra.tables import IDEMPOTENCY_TABLE, WALLET_TABLE, ensure_tables
 from local.contention import ContentionSimulator
 from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 from local.runtime import LocalLambda
+from tests.browser import SCREENSHOTS
 
 pytestmark = pytest.mark.dynamodb
 SCALES = {"USD": 2, "EUR": 2, "GOLD": 0}
@@ -195,3 +199,43 @@ def environments(dynamodb_local: DynamoDBLocal) -> Iterator[LocalLambda]:
     pool = LocalLambda(environments=CONCURRENT_ENVIRONMENTS)
     yield pool
     pool.close()
+
+
+# ---- a real browser, for the console's tests
+
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def own_dynamodb() -> Iterator[DynamoDBLocal]:
+    """A DynamoDB Local of the module's own: the browser tests' servers use fixed settings."""
+    server = DynamoDBLocal(port=free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "make test installs chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def console_errors(browser) -> Iterator[list[str]]:
+    """Fails a test whose page logged an error; a test expecting one (a 404, a refused request) lists the
+    fragment it expects in the yielded list."""
+    browser.get_log("browser")  # what earlier tests left
+    expected: list[str] = []
+    yield expected
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    unexpected = [message for message in errors if not any(fragment in message for fragment in expected)]
+    assert unexpected == [], unexpected

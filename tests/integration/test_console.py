@@ -7,175 +7,56 @@ A second server on the same tables limits each account to a movement every 5 sec
 third debit at once meets a 429.
 """
 
-import json
 import os
 import re
 import subprocess
 import sys
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from local.contract import PYTHONPATH, REPO, local_server
-from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
+from local.dynamodb_local import local_aws_environment
+from tests.browser import (
+    WAIT_SECONDS,
+    balance,
+    call,
+    credit,
+    fill,
+    form,
+    heading,
+    history,
+    notice,
+    open_page,
+    rows,
+    shoot,
+    submit_and_wait,
+    wait_ready,
+)
 from tests.support import unique
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-SCREENSHOTS = REPO / "build" / "console"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-WAIT_SECONDS = 15
+# Every test fails on an error in the browser's console it did not expect (conftest.console_errors).
+pytestmark = pytest.mark.usefixtures("console_errors")
 
 
 @pytest.fixture(scope="module")
-def dynamodb() -> Iterator[DynamoDBLocal]:
-    server = DynamoDBLocal(port=free_port()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def base_url(dynamodb) -> Iterator[str]:
-    with local_server(dynamodb.endpoint) as url:
+def base_url(own_dynamodb) -> Iterator[str]:
+    with local_server(own_dynamodb.endpoint) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def limited_url(dynamodb) -> Iterator[str]:
-    with local_server(dynamodb.endpoint, {"WALLET_USER_RATE_LIMIT": "0.2", "WALLET_USER_RATE_BURST": "2"}) as url:
+def limited_url(own_dynamodb) -> Iterator[str]:
+    with local_server(own_dynamodb.endpoint, {"WALLET_USER_RATE_LIMIT": "0.2", "WALLET_USER_RATE_BURST": "2"}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "make test installs chromium and chromium-driver"
-    options = webdriver.ChromeOptions()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(argument)
-    options.binary_location = str(CHROMIUM)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture(autouse=True)
-def console_errors(browser) -> Iterator[list[str]]:
-    """Fails a test whose page logged an error; a test expecting one (a 404, a refused request) lists the
-    fragment it expects in the yielded list."""
-    browser.get_log("browser")  # what earlier tests left
-    expected: list[str] = []
-    yield expected
-    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    unexpected = [message for message in errors if not any(fragment in message for fragment in expected)]
-    assert unexpected == [], unexpected
-
-
-# ---- the API beside the page
-
-
-def call(base_url: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{base_url}{path}", data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def credit(base_url: str, user: str, amount: str, key: str | None = None) -> dict:
-    status, body = call(
-        base_url,
-        "POST",
-        "/transactions",
-        {"idempotentKey": key or unique("k"), "userId": user, "amount": amount, "type": "credit"},
-    )
-    assert status == 201, body
-    return body
-
-
-def balance(base_url: str, user: str) -> Decimal:
-    return Decimal(call(base_url, "GET", f"/users/{user}/balance")[1]["balance"])
-
-
-def history(base_url: str, user: str) -> list[dict]:
-    return call(base_url, "GET", f"/users/{user}/transactions?limit=100")[1]["items"]
-
-
-# ---- the page
-
-
-def open_page(browser, base_url: str, route: str = "") -> None:
-    browser.get(f"{base_url}/console/{route}")
-    browser.refresh()  # a new document even when only the fragment changed
-    wait_ready(browser)
-
-
-def wait_ready(browser) -> None:
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda driver: driver.execute_script("return document.body.dataset.view") == "ready"
-    )
-
-
-def heading(browser) -> str:
-    return browser.find_element(By.CSS_SELECTOR, "#view h2").text
-
-
-def notice(browser) -> str:
-    return browser.find_element(By.ID, "status").text
-
-
-def form(browser, legend: str) -> WebElement:
-    return browser.find_element(By.XPATH, f"//form[.//legend[normalize-space()='{legend}']]")
-
-
-def fill(container: WebElement, **values: str) -> None:
-    for name, value in values.items():
-        field = container.find_element(By.NAME, name)
-        if field.tag_name == "select":
-            field.find_element(By.CSS_SELECTOR, f"option[value='{value}']").click()
-        else:
-            field.clear()
-            field.send_keys(value)
-
-
-def submit_and_wait(browser, action: WebElement, double: bool = False) -> str:
-    """Submits the form (twice in a row when double) and waits for its outcome and the refreshed page."""
-    browser.execute_script("document.getElementById('status').replaceChildren()")
-    button = action.find_element(By.CSS_SELECTOR, "button[type=submit]")
-    if double:
-        ActionChains(browser).double_click(button).perform()
-    else:
-        button.click()
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: notice(driver).strip())
-    wait_ready(browser)
-    return notice(browser)
-
-
-def shoot(browser, name: str) -> None:
-    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
-
-
-def rows(browser, caption: str) -> list[list[str]]:
-    table = browser.find_element(By.XPATH, f"//table[caption[normalize-space()='{caption}']]")
-    return [
-        [cell.get_attribute("textContent").strip() for cell in row.find_elements(By.TAG_NAME, "td")]
-        for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")
-    ]
 
 
 # ---- pages
@@ -295,11 +176,11 @@ def test_a_hold_is_captured_or_voided_from_the_user_page(browser, base_url):
     assert rows(browser, "Balances per asset")[0] == ["USD", "96.00", "0.00", "96.00"]
 
 
-def test_system_accounts_and_the_books_check(browser, base_url, dynamodb):
+def test_system_accounts_and_the_books_check(browser, base_url, own_dynamodb):
     credit(base_url, unique("funded"), "1.00")
     subprocess.run(  # the nightly run's check, as make reconcile runs it
         [sys.executable, "-m", "local.reconcile"],
-        env={**os.environ, **local_aws_environment(dynamodb.endpoint), "PYTHONPATH": PYTHONPATH},
+        env={**os.environ, **local_aws_environment(own_dynamodb.endpoint), "PYTHONPATH": PYTHONPATH},
         cwd=REPO,
         check=True,
         capture_output=True,
