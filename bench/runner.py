@@ -177,7 +177,7 @@ def measure_group_writer(endpoint: str, movements: int = 300) -> dict[str, Any]:
     service = WalletService(WalletRepository(client, TABLE), get_settings())
     user = f"bench-writer-{uuid.uuid4().hex[:8]}"
     service.transact(f"{user}-open", user, "1.00", "credit")
-    service._hot_account = lambda planner, _accounts, _now, _free: (  # type: ignore[method-assign,assignment]
+    service._hot_account = lambda planner, _accounts, _now: (  # type: ignore[method-assign,assignment]
         planner.account_keys[-1] if planner.batchable else None
     )
     for number in range(movements):

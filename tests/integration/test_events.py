@@ -340,9 +340,7 @@ def test_republishing_a_window_rebuilds_the_events_the_stream_gave(client, table
 def test_group_committed_movements_yield_one_event_each_in_ledger_order(client, table, service):
     service.transact("open-erin", "erin", "1.00", "credit")
     # Every credit, debit and transfer joins the account's queue (the payee's, for a transfer).
-    service._hot_account = lambda planner, _accounts, _now, _free: (
-        planner.account_keys[-1] if planner.batchable else None
-    )
+    service._hot_account = lambda planner, _accounts, _now: planner.account_keys[-1] if planner.batchable else None
     waiting = [(f"g{n:02d}", "credit" if n < 6 else "debit", "1.00") for n in range(11)]
     waiting.append(("g-declined", "debit", "999.00"))
     for arrival, (key, kind, amount) in enumerate(waiting, start=1):  # others' movements, already queued

@@ -28,7 +28,7 @@ from wallet.errors import InsufficientFunds, RateLimited
 from wallet.models import canonical_json
 from wallet.rate_limit import RateLimit
 from wallet.repository import WalletRepository
-from wallet.repository.hot import GroupCancelled, Lease, LeaseView, queue_pk
+from wallet.repository.hot import GroupCancelled, Lease, queue_pk
 from wallet.service import WalletService
 from wallet.service.group_commit import LEASE_MS
 from wallet.settings import get_settings
@@ -66,12 +66,6 @@ def make_hot(store, user: str, currency: str = "USD") -> None:
         UpdateExpression="SET hotUntilMs = :until",
         ExpressionAttributeValues={":until": {"N": str(until)}},
     )
-
-
-def seen_held(service: WalletService, user: str, currency: str = "USD") -> None:
-    """As if this environment last saw a writer holding the account's lease: its movements join the queue
-    (a hot account whose lease is free and queue empty takes a movement directly)."""
-    service._lease_seen[(user, currency)] = LeaseView(until_ms=service._now_ms() + 60_000)
 
 
 def queue(service: WalletService, command, account=None) -> str:
@@ -191,7 +185,6 @@ def test_a_look_torn_by_a_commit_between_its_two_reads_queues_nothing_again(stor
     service, user = new_service(), unique("torn")
     opened(service, user)
     make_hot(store, user)
-    seen_held(service, user)
     look, torn = service._repository.look, []
 
     def tearing_look(account, key):
@@ -306,8 +299,7 @@ def test_a_writer_whose_lease_expired_is_fenced_out(store):
     clock.advance(LEASE_MS / 1000 + 1)  # the slow writer stalls past its lease
 
     successor = new_service(clock)
-    queue(successor, successor.transaction_command(unique("w"), user, "1.00", "credit"))  # left waiting
-    successor.transact(unique("k"), user, "1.00", "credit")  # takes the expired lease and commits both
+    successor.transact(unique("k"), user, "1.00", "credit")  # takes the expired lease and commits
 
     with pytest.raises(GroupCancelled) as cancelled:
         slow.repository.commit_group(replace(stale, cursor="Q#~"), [], [], [], [])

@@ -658,7 +658,7 @@ class BatchedLedgerMachine(LedgerMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.service._hot_account = lambda planner, _accounts, _now, _free: (  # type: ignore[method-assign]
+        self.service._hot_account = lambda planner, _accounts, _now: (  # type: ignore[method-assign]
             planner.account_keys[-1] if planner.batchable else None
         )
         queued = self.service._queued

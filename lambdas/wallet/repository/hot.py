@@ -23,10 +23,8 @@ from wallet.repository.items import (
     _n,
     _s,
     account_from_item,
-    balance_sk,
     key_pk,
     key_record_from_item,
-    user_pk,
 )
 from wallet.repository.movements import AccountWrite, MovementStore, Tagged
 from wallet.repository.table import _RETRYABLE_CODES
@@ -173,51 +171,22 @@ class HotQueueStore(MovementStore):
 
     def waiting(self, lease: Lease, limit: int) -> list[Queued]:
         """The oldest movements queued after the lease's cursor (strongly consistent, arrival order)."""
-        return [
-            Queued(item["SK"]["S"], item["idempotentKey"]["S"], item["request"]["S"])
-            for item in self._queued_after(lease.account, lease.cursor, limit)
-        ]
-
-    def nothing_queued(self, account: AccountKey, cursor: str) -> bool:
-        """Whether no movement waits in the account's queue after `cursor`."""
-        return not self._queued_after(account, cursor, 1, projection="SK")
-
-    def _queued_after(
-        self, account: AccountKey, cursor: str, limit: int, projection: str | None = None
-    ) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :after AND :end",
-            "ExpressionAttributeValues": {
-                ":pk": _s(queue_pk(account)),
-                ":after": _s(cursor + "\x00" if cursor else _QUEUE_PREFIX),
+        response = self._call(
+            "query",
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :after AND :end",
+            ExpressionAttributeValues={
+                ":pk": _s(queue_pk(lease.account)),
+                ":after": _s(lease.cursor + "\x00" if lease.cursor else _QUEUE_PREFIX),
                 ":end": _s(_QUEUE_PREFIX + "~"),
             },
-            "ConsistentRead": True,
-            "Limit": limit,
-        }
-        if projection:
-            request["ProjectionExpression"] = projection
-        return list(self._call("query", **request).get("Items", []))
-
-    def read_lease(self, account: AccountKey) -> LeaseView:
-        item = self._call("get_item", TableName=self._table, Key=self._lease_key(account), ConsistentRead=True)
-        return _lease_view(item["Item"]) if "Item" in item else LeaseView()
-
-    def accounts_and_lease(
-        self, keys: Sequence[AccountKey], account: AccountKey
-    ) -> tuple[dict[AccountKey, Account], LeaseView]:
-        """Balances and a hot account's lease in one call (accounts never written are absent): whether a
-        movement may commit directly, and what against."""
-        items = self._batch_get([*((user_pk(u), balance_sk(c)) for u, c in keys), (queue_pk(account), LEASE_SK)])
-        accounts, view = {}, LeaseView()
-        for item in items:
-            if item["SK"]["S"] == LEASE_SK:
-                view = _lease_view(item)
-            else:
-                found = account_from_item(item)
-                accounts[(found.user_id, found.currency)] = found
-        return accounts, view
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [
+            Queued(item["SK"]["S"], item["idempotentKey"]["S"], item["request"]["S"])
+            for item in response.get("Items", [])
+        ]
 
     def look(self, account: AccountKey, idempotent_key: str) -> tuple[KeyRecord | None, LeaseView]:
         """A waiting movement's key record (None: no outcome yet) and its account's lease, in one call."""

@@ -223,23 +223,18 @@ class MovementCommitter:
 
         Returns the key's record (written now, or first written for the key) and whether this was a replay."""
         account_keys, plan = planner.account_keys, planner.plan
-        request = canonical_json(self.payload(command))
-        free: set[AccountKey] = set()  # hot accounts whose lease was just read free: commit directly
         known_hot = self._known_hot(planner)
-        if known_hot is None:
-            accounts = self._accounts(account_keys)
-        else:  # this environment saw the account hot a moment ago
-            read = self._accounts_if_lease_free(account_keys, known_hot)
-            if read is None:  # a writer holds its lease: join the queue
-                return self._queued(command, known_hot)
-            accounts, free = read, {known_hot}
+        if known_hot is not None:  # this environment saw the account hot a moment ago: no read needed
+            return self._queued(command, known_hot)
+        request = canonical_json(self.payload(command))
+        accounts = self._accounts(account_keys)
         deadline = self._monotonic() + self._retry.max_seconds
         attempt = 0
         fresh = True  # the state in hand came straight from DynamoDB: use it at once
         while True:
             # Never earlier than an account's last entry: an account's entries are in time order too.
             now = max(timestamp(self._clock()), *(accounts[key].updated_at for key in account_keys))
-            hot = self._hot_account(planner, accounts, now, free)
+            hot = self._hot_account(planner, accounts, now)
             if hot is not None:
                 return self._queued(command, hot)
             try:
@@ -313,13 +308,8 @@ class MovementCommitter:
     def _known_hot(self, planner: Planner) -> AccountKey | None:
         return None
 
-    def _hot_account(
-        self, planner: Planner, accounts: dict[AccountKey, Account], now: str, free: set[AccountKey]
-    ) -> AccountKey | None:
+    def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
         return None
-
-    def _accounts_if_lease_free(self, keys: Sequence[AccountKey], hot: AccountKey) -> dict[AccountKey, Account] | None:
-        return self._accounts(keys)
 
     def _queued(self, command: Command, account: AccountKey) -> tuple[KeyRecord, bool]:
         raise NotImplementedError
@@ -426,10 +416,10 @@ class MovementCommitter:
     def _accounts(self, keys: Sequence[AccountKey]) -> dict[AccountKey, Account]:
         """Fresh balances; an account never written is at its asset's opening balance, version 0."""
         found = self._repository.get_accounts(keys)
-        return {key: found.get(key) or self._unwritten(key) for key in keys}
-
-    def _unwritten(self, key: AccountKey) -> Account:
-        return Account(key[0], key[1], self._settings.asset(key[1]).opening_minor, version=0)
+        return {
+            key: found.get(key) or Account(key[0], key[1], self._settings.asset(key[1]).opening_minor, version=0)
+            for key in keys
+        }
 
     def _decline(
         self, command: Command, request: str, now: str, message: str, remembered: bool = False

@@ -18,7 +18,6 @@ next lease holder starts from the cursor), and one whose lease was taken over ca
 import json
 import random
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -103,43 +102,15 @@ class GroupCommit(Movements):
         now_ms = self._now_ms()
         return next((key for key in hinted if self._hot_until_ms[key] > now_ms), None)
 
-    def _hot_account(
-        self, planner: Planner, accounts: dict[AccountKey, Account], now: str, free: set[AccountKey]
-    ) -> AccountKey | None:
-        """The account whose queue this movement joins at once, because a group commit made it hot and its
-        queue is in use. A hot account whose lease is free and whose queue is empty takes the movement
-        directly, at the direct path's cost and a read: `free` holds those just read so."""
+    def _hot_account(self, planner: Planner, accounts: dict[AccountKey, Account], now: str) -> AccountKey | None:
+        """The account whose queue this movement joins at once, because a group commit made it hot."""
         if not planner.batchable:
             return None
         now_ms = epoch_ms(now)
         hot = next((key for key in planner.account_keys if accounts[key].hot_until_ms > now_ms), None)
-        if hot is None or hot in free:
-            return None
-        self._hot_until_ms[hot] = accounts[hot].hot_until_ms
-        seen = self._lease_seen.get(hot)
-        if seen is not None and seen.until_ms > now_ms:
-            return hot  # a writer held it past now when last read: no need to read it again
-        if not self._writable(hot, self._repository.read_lease(hot)):
-            return hot
-        free.add(hot)
-        return None
-
-    def _accounts_if_lease_free(self, keys: Sequence[AccountKey], hot: AccountKey) -> dict[AccountKey, Account] | None:
-        """The balances, read with the hot account's lease in one call; None if the queue is in use (a writer
-        held the lease when this environment last looked or holds it now, or a movement waits)."""
-        seen = self._lease_seen.get(hot)
-        if seen is not None and seen.until_ms > self._now_ms():
-            return None
-        found, view = self._repository.accounts_and_lease(keys, hot)
-        if not self._writable(hot, view):
-            return None
-        return {key: found.get(key) or self._unwritten(key) for key in keys}
-
-    def _writable(self, hot: AccountKey, view: LeaseView) -> bool:
-        """Whether a movement may commit on the hot account directly: no writer holds its lease and nothing
-        waits in its queue (a waiting movement is committed first, by whoever takes the lease)."""
-        self._lease_seen[hot] = view
-        return view.until_ms <= self._now_ms() and self._repository.nothing_queued(hot, view.cursor)
+        if hot is not None:
+            self._hot_until_ms[hot] = accounts[hot].hot_until_ms
+        return hot
 
     def _queued(self, command: Command, account: AccountKey) -> tuple[KeyRecord, bool]:
         """Queue the movement on the account and wait in this request for its outcome, committing the
