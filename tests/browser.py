@@ -5,6 +5,7 @@ import urllib.error
 import urllib.request
 from decimal import Decimal
 
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -59,10 +60,16 @@ def open_page(browser, base_url: str, route: str = "") -> None:
     wait_ready(browser)
 
 
+def wait_until(browser, condition):
+    """Waits for condition(driver); the page may redraw or navigate while it is checked, so an element
+    going stale or missing between two looks means "not yet", not a failure."""
+    return WebDriverWait(
+        browser, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
+    ).until(condition)
+
+
 def wait_ready(browser) -> None:
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda driver: driver.execute_script("return document.body.dataset.view") == "ready"
-    )
+    wait_until(browser, lambda driver: driver.execute_script("return document.body.dataset.view") == "ready")
 
 
 def heading(browser) -> str:
@@ -95,7 +102,7 @@ def submit_and_wait(browser, action: WebElement, double: bool = False) -> str:
         ActionChains(browser).double_click(button).perform()
     else:
         button.click()
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: notice(driver).strip())
+    wait_until(browser, lambda driver: notice(driver).strip())
     wait_ready(browser)
     return notice(browser)
 

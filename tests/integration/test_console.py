@@ -16,16 +16,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from local.contract import PYTHONPATH, REPO, local_server
 from local.dynamodb_local import local_aws_environment
 from tests.browser import (
-    WAIT_SECONDS,
     balance,
     call,
     credit,
@@ -39,6 +36,7 @@ from tests.browser import (
     shoot,
     submit_and_wait,
     wait_ready,
+    wait_until,
 )
 from tests.support import unique
 
@@ -83,9 +81,7 @@ def test_a_user_page_shows_balances_chart_history_and_open_holds(browser, base_u
     first_page = rows(browser, "History in USD")
     assert len(first_page) == 20 and first_page[0][3] == "122.00"  # newest first, with its running balance
     browser.find_element(By.XPATH, "//button[.='Older']").click()
-    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException]).until(
-        lambda driver: len(rows(driver, "History in USD")) == 2
-    )
+    wait_until(browser, lambda driver: len(rows(driver, "History in USD")) == 2)
     assert [row[3] for row in rows(browser, "History in USD")] == ["102.00", "101.00"]
     assert rows(browser, "Open holds")[0][1] == "5.00 USD"
     shoot(browser, "user")
@@ -99,16 +95,12 @@ def test_history_filters_by_asset_and_time(browser, base_url):
 
     fill(filters, currency="EUR")
     filters.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda driver: driver.find_elements(By.XPATH, "//p[.='History in EUR: none.']")
-    )
+    wait_until(browser, lambda driver: driver.find_elements(By.XPATH, "//p[.='History in EUR: none.']"))
 
     fill(filters, currency="USD")
     browser.execute_script("arguments[0].value = '2000-01-01T00:00'", filters.find_element(By.NAME, "to"))
     filters.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda driver: driver.find_elements(By.XPATH, "//p[.='History in USD: none.']")
-    )
+    wait_until(browser, lambda driver: driver.find_elements(By.XPATH, "//p[.='History in USD: none.']"))
 
 
 def test_a_manual_credit_double_clicked_and_resubmitted_moves_money_once(browser, base_url):
@@ -284,7 +276,7 @@ def test_the_keyboard_alone_finds_a_user_and_credits_them(browser, base_url):
     amount.send_keys("2.25")
     reason = form(browser, "Manual credit or debit").find_element(By.NAME, "description")
     reason.send_keys("Keyboard credit", Keys.ENTER)  # Enter submits the form
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: "done" in notice(driver))
+    wait_until(browser, lambda driver: "done" in notice(driver))
     wait_ready(browser)
     assert balance(base_url, user) == Decimal("102.25")
     assert body.is_displayed()

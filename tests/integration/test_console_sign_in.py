@@ -14,11 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from local.contract import local_server
 from local.dynamodb_local import free_port
-from tests.browser import WAIT_SECONDS, call, fill, form, heading, rows, submit_and_wait, wait_ready
+from tests.browser import call, fill, form, heading, rows, submit_and_wait, wait_ready, wait_until
 from tests.support import unique
 
 ADMIN, READ, CLIENT_ID = "wallet/admin", "wallet/read", "console"
@@ -122,9 +121,7 @@ def sign_in(browser, url: str, provider: Provider, subject: str, scopes: list[st
     assert heading(browser) == "Sign in"
     provider.next_user = (subject, scopes)
     browser.find_element(By.XPATH, "//main//button[.='Sign in']").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda driver: "Signed in as" in driver.find_element(By.ID, "session").text
-    )
+    wait_until(browser, lambda driver: "Signed in as" in driver.find_element(By.ID, "session").text)
     browser.get(f"{url}/console/{route}")
     browser.refresh()
     wait_ready(browser)
