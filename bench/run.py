@@ -3,9 +3,11 @@ through a simulator of real DynamoDB's conflict rules.
 
     make bench          (or: PYTHONPATH=lambdas:. .venv/bin/python -m bench.run [--read-ms 5 ...])
 
-Everything runs on this machine, in one run, twice: on plain DynamoDB Local (which runs transactions one
-at a time and never conflicts), and through local/contention.py in front of it (TransactionConflict,
-throttling per partition, each call timed as AWS times it: its AwsTimes). Every scenario runs two systems
+Everything runs on this machine, in one run, three times: on plain DynamoDB Local (which runs transactions
+one at a time and never conflicts), through local/contention.py in front of it (TransactionConflict,
+throttling per partition, each call timed as AWS times it: its AwsTimes), and through the same simulator
+dilated (bench/dilation.py: every time k times as long, the clients' CPU included, so this machine's shared
+CPU no longer bounds the rows; rates reported times k). Every scenario runs two systems
 with the same number of clients, each client a process (a Lambda execution environment, as many as clients):
   - baseline: the least a correct implementation writes, straight from boto3: one TransactWriteItems with
     a conditional ledger Put and a conditional balance update per account touched, conflicts retried with
@@ -20,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,11 +45,13 @@ from bench.runner import (
     measure_verify,
 )
 from bench.scenarios import (
+    DILATION_EPOCH,
+    DILATION_FACTOR,
     SCENARIOS,
     USERS,
     seed_users,
 )
-from local.contention import ContentionSimulator, add_time_arguments, times_from
+from local.contention import ContentionSimulator, ContentionState, add_time_arguments, times_from
 from local.dynamodb_local import DynamoDBLocal, free_port, local_aws_environment
 
 
@@ -56,7 +61,10 @@ def main() -> None:
     parser.add_argument("--hot-duration", type=float, default=8.0, help="seconds per one-hot-user scenario")
     parser.add_argument("--clients", default="1,8,32,64", help="client counts, comma-separated")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="scenarios, comma-separated")
-    parser.add_argument("--modes", default="local,simulator", help="local, simulator or both")
+    parser.add_argument("--modes", default="local,simulator,dilated", help="local, simulator, dilated (any of them)")
+    parser.add_argument("--dilation", type=float, default=10.0, help="the dilated mode's factor (bench/dilation.py)")
+    parser.add_argument("--dilated-clients", default="4,8,32", help="the dilated mode's client counts")
+    parser.add_argument("--dilated-duration", type=float, default=10.0, help="seconds per dilated scenario")
     add_time_arguments(parser)  # how long the simulator takes per call: AWS's times by default
     parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
     parser.add_argument(
@@ -120,6 +128,8 @@ def main() -> None:
                     "local": measure_group_writer(dynamodb.endpoint),
                     "simulator": measure_group_writer(simulator.endpoint),
                 }
+        if "dilated" in modes:
+            throughput["dilated"] = measure_dilated(environment, dynamodb, scenarios, args)
         # On plain DynamoDB Local: the environment points there.
         verify = None if args.throughput_only else measure_verify()
         if not args.throughput_only:
@@ -132,6 +142,8 @@ def main() -> None:
             "clients": clients,
             "scenarios": scenarios,
             "simulator_times": times_from(args).describe(),
+            "dilation": args.dilation if "dilated" in modes else None,
+            "dilated_duration_s": args.dilated_duration,
             "throughput": throughput,
             "local_server": local_server,
             "group_writer": writer,
@@ -154,10 +166,40 @@ def main() -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS_DIR / "latest.md").write_text(table)
-    if not args.no_docs and set(modes) == {"local", "simulator"}:
+    if not args.no_docs and set(modes) == {"local", "simulator", "dilated"}:
         update_benchmarks_page(table)
     print()
     print(table)
+
+
+def measure_dilated(
+    environment: dict[str, str], dynamodb: DynamoDBLocal, scenarios: list[str], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """The scenarios through a simulator whose every time is dilated, with the clients' CPU and the service's
+    clock dilated alike (bench/dilation.py): what the design does on AWS, this machine's CPU out of the race."""
+    factor = args.dilation
+    state = ContentionState(clock=lambda: time.monotonic() / factor)  # a partition's second, dilated
+    simulator = ContentionSimulator(dynamodb.endpoint, free_port(), state=state, times=times_from(args).scaled(factor))
+    simulator.start()
+    try:
+        dilated = {
+            **environment,
+            **local_aws_environment(simulator.endpoint),
+            DILATION_FACTOR: str(factor),
+            DILATION_EPOCH: str(time.time()),
+        }
+        return measure_throughput(
+            dilated,
+            scenarios,
+            [int(value) for value in args.dilated_clients.split(",")],
+            args.dilated_duration,
+            simulator,
+            hot_duration=args.dilated_duration,
+            dynamodb_pid=dynamodb.pid,
+            dilation=factor,
+        )
+    finally:
+        simulator.stop()
 
 
 if __name__ == "__main__":

@@ -29,14 +29,18 @@ def run_scenario(
     clients: int,
     duration: float,
     dynamodb_pid: int | None = None,
+    dilation: float = 1.0,
 ) -> dict[str, Any]:
+    """One row. Dilated by a factor (bench/dilation.py), rates are reported times it and latencies divided
+    by it: what the same run takes on AWS; CPU figures stay this machine's."""
     start_at = time.time() + 1.0
     futures = [pool.submit(_client_loop, system, scenario, start_at, duration, seed) for seed in range(clients)]
     time.sleep(max(0.0, start_at - time.time()))
     cpu_began = _cpu_seconds(dynamodb_pid), time.process_time()  # this process runs the simulator's threads
     parts = [future.result() for future in futures]
     dynamodb_cpu, simulator_cpu = _cpu_seconds(dynamodb_pid) - cpu_began[0], time.process_time() - cpu_began[1]
-    latencies = sorted(value for part in parts for value in part["latencies"])
+    ended_at = max(part["finished_at"] for part in parts)
+    latencies = sorted(value / dilation for part in parts for value in part["latencies"])
     outcomes: Counter[str] = Counter()
     for part in parts:
         outcomes.update(part["outcomes"])
@@ -50,7 +54,7 @@ def run_scenario(
         "declined": outcomes["declined"],
         # Over the time the last request took to finish: a request started before the deadline may end
         # seconds after it (a hot account's), and counting it over the nominal duration would flatter tx/s.
-        "tps": outcomes["ok"] / max(duration, max(part["finished_at"] for part in parts) - start_at),
+        "tps": outcomes["ok"] * dilation / max(duration, ended_at - start_at),
         "p50_ms": _percentile(latencies, 50) * 1000,
         "p95_ms": _percentile(latencies, 95) * 1000,
         "p99_ms": _percentile(latencies, 99) * 1000,
@@ -67,6 +71,9 @@ def run_scenario(
             "dynamodb_local": dynamodb_cpu * 1000 / movements,
             "simulator": simulator_cpu * 1000 / movements,
         },
+        # The share of the machine's cores the row kept busy: near 1, the CPU bounds the row.
+        "cpu_busy": (sum(part["cpu_s"] for part in parts) + dynamodb_cpu + simulator_cpu)
+        / (max(duration, ended_at - start_at) * (os.cpu_count() or 1)),
     }
 
 
@@ -100,6 +107,7 @@ def measure_throughput(
     simulator: Any = None,
     hot_duration: float | None = None,
     dynamodb_pid: int | None = None,
+    dilation: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Every scenario at every client count, baseline then service, with as many processes as clients.
     One hot account runs hot_duration seconds: its tail grows with the run (a movement that keeps losing
@@ -117,7 +125,7 @@ def measure_throughput(
                     if simulator:
                         simulator.state.reset()
                     seconds = hot_duration if hot_duration and scenario.startswith("hot") else duration
-                    row = run_scenario(pool, system, scenario, count, seconds, dynamodb_pid)
+                    row = run_scenario(pool, system, scenario, count, seconds, dynamodb_pid, dilation)
                     if simulator:
                         stats = simulator.state.snapshot()
                         seen = stats.get("transaction_conflicts", 0) + stats.get("single_write_conflicts", 0)
@@ -126,11 +134,12 @@ def measure_throughput(
                         row["conflicts_on_system_items"] = stats.get("conflicts_on_SYSTEM", 0)
                         row["simulator_counters"] = stats
                     rows.append(row)
+                    mode = "dilated" if dilation > 1 else "simulator" if simulator else "local"
                     print(
-                        f"{'simulator' if simulator else 'local':9} {scenario:10} {count:3} clients {system:8} "
+                        f"{mode:9} {scenario:10} {count:3} clients {system:8} "
                         f"{row['tps']:7.1f} tx/s  p50 {row['p50_ms']:6.1f}  p99 {row['p99_ms']:7.1f} ms  "
                         f"errors {row['errors'] or 0}  conflicts/mvt {row.get('conflicts_per_movement', 0):.2f}  "
-                        f"cpu ms/mvt {sum(row['cpu_ms_per_movement'].values()):.1f}",
+                        f"cpu ms/mvt {sum(row['cpu_ms_per_movement'].values()):.1f}  cores busy {row['cpu_busy']:.0%}",
                         flush=True,
                     )
     return rows

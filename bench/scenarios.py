@@ -16,6 +16,8 @@ TABLE = "Wallet"
 USERS = 1000
 SELLERS = 100
 HOT_USER, HOT_MIXED_USER, HOT_SELLER = "bench-hot", "bench-hot-mixed", "bench-seller-hot"
+# The dilated mode's factor and shared epoch, passed to the worker processes in their environment.
+DILATION_FACTOR, DILATION_EPOCH = "BENCH_DILATION", "BENCH_DILATION_EPOCH"
 SCENARIOS = {
     "spread": "credits spread over 1,000 existing users",
     "topup": "first-time top-ups of new users",
@@ -42,6 +44,12 @@ def _init_worker(environment: dict[str, str]) -> None:
     from wallet.service import RetryPolicy
 
     client = dynamodb_client()
+    dilation = None
+    if float(environment.get(DILATION_FACTOR, "1")) > 1:  # the dilated mode (bench/dilation.py)
+        from bench.dilation import Dilation
+
+        dilation = Dilation(float(environment[DILATION_FACTOR]), float(environment[DILATION_EPOCH]))
+        dilation.install(client)
     _worker.update(
         transact=transact.lambda_handler,
         transfer=transfer.lambda_handler,
@@ -51,6 +59,9 @@ def _init_worker(environment: dict[str, str]) -> None:
         client=client,
         meter=CapacityMeter(client),
         retry=RetryPolicy(),
+        dilation=dilation,
+        sleep=dilation.sleep if dilation else time.sleep,
+        monotonic=dilation.monotonic if dilation else time.monotonic,
     )
 
 
@@ -84,8 +95,8 @@ def _bare_transaction(changes: list[tuple[str, int]]) -> str:
                 }
             }
         )
-    client, policy = _worker["client"], _worker["retry"]
-    deadline, attempt = time.monotonic() + policy.max_seconds, 0
+    client, policy, sleep, monotonic = (_worker[name] for name in ("client", "retry", "sleep", "monotonic"))
+    deadline, attempt = monotonic() + policy.max_seconds, 0
     while True:
         try:
             client.transact_write_items(TransactItems=items)
@@ -98,9 +109,9 @@ def _bare_transaction(changes: list[tuple[str, int]]) -> str:
             pass
         attempt += 1
         delay = policy.delay(attempt)
-        if time.monotonic() + delay > deadline:
+        if monotonic() + delay > deadline:
             return "gave up"
-        time.sleep(delay)
+        sleep(delay)
 
 
 def _service_call(handler: str, path: str, body: dict[str, Any]) -> str:
@@ -149,8 +160,11 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     meter: CapacityMeter = _worker["meter"]
+    dilation = _worker["dilation"]
     time.sleep(max(0.0, start_at - time.time()))
     meter.reset()
+    if dilation:
+        dilation.begin()
     cpu_began = time.process_time()
     deadline = start_at + duration
     while time.time() < deadline:
@@ -159,6 +173,8 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
             outcomes[_movement(system, scenario, rng)] += 1
         except Exception as error:  # a client-visible failure is a result to report, not a crash
             outcomes[type(error).__name__] += 1
+        if dilation:
+            dilation.stretch_cpu()  # the CPU spent since the movement's last call, k times
         latencies.append(time.perf_counter() - began)
     return {
         "finished_at": time.time(),

@@ -31,7 +31,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,6 +58,10 @@ class AwsTimes:
     def flat(cls, latency_ms: float) -> "AwsTimes":
         """Every call the same latency, whatever it does (the simulator's first model)."""
         return cls(latency_ms, latency_ms, latency_ms, 0.0)
+
+    def scaled(self, factor: float) -> "AwsTimes":
+        """Every time `factor` times as long (the benchmark's dilated mode)."""
+        return AwsTimes(*(factor * value for value in astuple(self)))
 
     def seconds(self, operation: str, items: int = 1) -> float:
         if operation == "TransactWriteItems":
