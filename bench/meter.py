@@ -18,6 +18,10 @@ class CapacityMeter:
         self.rcu = 0.0
         self.priced_wru = 0.0
         self.priced_rru = 0.0
+        # Items of the TransactWriteItems that committed: on AWS each one lengthens the transaction, and a hot
+        # account's balance commits one transaction at a time.
+        self.committed_transaction_items = 0
+        self._asked_items = 0
         client.meta.events.register("provide-client-params.dynamodb.*", self._ask_for_capacity)
         client.meta.events.register("after-call.dynamodb.*", self._record)
 
@@ -25,12 +29,14 @@ class CapacityMeter:
         self.calls.clear()
         self.failed.clear()
         self.wcu = self.rcu = self.priced_wru = self.priced_rru = 0.0
+        self.committed_transaction_items = 0
 
     def _ask_for_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         params.setdefault("ReturnConsumedCapacity", "TOTAL")
         if model.name in ("PutItem", "UpdateItem", "DeleteItem"):
             self.priced_wru += 1
         elif model.name == "TransactWriteItems":
+            self._asked_items = len(params["TransactItems"])
             self.priced_wru += 2 * len(params["TransactItems"])
             # A ledger entry is also written to the ByTime index: 1 more WRU (index writes are not doubled).
             self.priced_wru += sum(
@@ -56,6 +62,8 @@ class CapacityMeter:
         self.calls[name] += 1
         if http_response.status_code >= 400:
             self.failed[name] += 1
+        elif name == "TransactWriteItems":
+            self.committed_transaction_items += self._asked_items
         consumed = parsed.get("ConsumedCapacity") or []
         for entry in consumed if isinstance(consumed, list) else [consumed]:
             units = float(entry.get("CapacityUnits", 0))

@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--dilation", type=float, default=10.0, help="the dilated mode's factor (bench/dilation.py)")
     parser.add_argument("--dilated-clients", default="4,8,32", help="the dilated mode's client counts")
     parser.add_argument("--dilated-duration", type=float, default=10.0, help="seconds per dilated scenario")
+    parser.add_argument("--dilated-hot-duration", type=float, default=20.0, help="... per dilated one-hot-user one")
     add_time_arguments(parser)  # how long the simulator takes per call: AWS's times by default
     parser.add_argument("--server-clients", type=int, default=32, help="clients of the local HTTP server run")
     parser.add_argument(
@@ -144,6 +145,7 @@ def main() -> None:
             "simulator_times": times_from(args).describe(),
             "dilation": args.dilation if "dilated" in modes else None,
             "dilated_duration_s": args.dilated_duration,
+            "dilated_hot_duration_s": args.dilated_hot_duration,
             "throughput": throughput,
             "local_server": local_server,
             "group_writer": writer,
@@ -194,7 +196,7 @@ def measure_dilated(
             [int(value) for value in args.dilated_clients.split(",")],
             args.dilated_duration,
             simulator,
-            hot_duration=args.dilated_duration,
+            hot_duration=args.dilated_hot_duration,
             dynamodb_pid=dynamodb.pid,
             dilation=factor,
         )

@@ -62,6 +62,7 @@ def run_scenario(
         "calls_per_movement": sum(part["calls"] for part in parts) / movements,
         "wru_per_movement": sum(part["wru"] for part in parts) / movements,
         "rru_per_movement": sum(part["rru"] for part in parts) / movements,
+        "committed_items_per_movement": sum(part["committed_transaction_items"] for part in parts) / movements,
         # What the calls were, per movement: where a change of the request path shows first.
         "calls_by_operation": _per_movement(parts, "by_operation", movements),
         "failed_by_operation": _per_movement(parts, "failed_by_operation", movements),

@@ -186,6 +186,7 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
         "failed_by_operation": dict(meter.failed),
         "wru": meter.priced_wru,
         "rru": meter.priced_rru,
+        "committed_transaction_items": meter.committed_transaction_items,
     }
 
 
