@@ -167,16 +167,20 @@ def _client_loop(system: str, scenario: str, start_at: float, duration: float, s
         dilation.begin()
     cpu_began = time.process_time()
     deadline = start_at + duration
+    committed_in_time = 0  # committed movements that finished before the deadline: the row's rate
     while time.time() < deadline:
         began = time.perf_counter()
         try:
-            outcomes[_movement(system, scenario, rng)] += 1
+            outcome = _movement(system, scenario, rng)
         except Exception as error:  # a client-visible failure is a result to report, not a crash
-            outcomes[type(error).__name__] += 1
+            outcome = type(error).__name__
+        outcomes[outcome] += 1
         if dilation:
             dilation.stretch_cpu()  # the CPU spent since the movement's last call, k times
         latencies.append(time.perf_counter() - began)
+        committed_in_time += outcome == "ok" and time.time() <= deadline
     return {
+        "committed_in_time": committed_in_time,
         "finished_at": time.time(),
         "cpu_s": time.process_time() - cpu_began,
         "latencies": latencies,
