@@ -34,8 +34,8 @@ def ceiling(scenario: str, row: dict[str, Any], commit_ms: float) -> dict[str, A
     # The hot partition (USER#<hot>) takes the new ledger entry of every movement (2 WCU) and one balance
     # update per commit (2 WCU); group commit puts k movements in a commit (its writer reads the queue
     # once per group, so k is movements per Query). One commit holds the balance for a transaction's time,
-    # which on AWS grows with its items (AwsTimes: 12.5 ms + 2.5 ms per item), so the items each movement
-    # adds to the group bound the account at any group size.
+    # which on AWS grows a little with its items (AwsTimes), so the items each movement adds to the group
+    # bound the account however large its groups.
     groups = row.get("calls_by_operation", {}).get("Query", 0.0)
     per_commit = 1 / groups if groups > 0 else 1.0
     by_partition = PARTITION_WCU_PER_SECOND / (2 + 2 / per_commit)
@@ -219,9 +219,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"table's default quota ({TABLE_WRU_PER_SECOND:,} WRU/s, raised on request) divided by the write units a "
         "movement costs; one hot account by its partition's "
         f"{PARTITION_WCU_PER_SECOND} WCU/s, or by its balance item committing one transaction at a time, each as "
-        "long as AWS takes for its items (12.5 ms + 2.5 ms per item; 25 ms for five), times the movements each "
-        "group commit carries (measured here), whichever is lower. The items a movement adds to a group bound a "
-        "hot account at any group size: the balance is held 2.5 ms for each of them.",
+        f"long as AWS takes for its items ({AwsTimes().describe()}), times the movements each group commit "
+        "carries (measured here), whichever is lower.",
     ]
     if results["throughput"].get("dilated"):
         lines += [

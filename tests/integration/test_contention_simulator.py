@@ -138,7 +138,9 @@ def test_calls_take_aws_times_by_kind_and_a_transaction_holds_its_items_for_all_
 
 def test_aws_times_by_operation():
     times = AwsTimes()
-    assert times.seconds("TransactWriteItems", 5) == pytest.approx(0.025)  # the published 5-item median
-    assert times.seconds("TransactWriteItems", 1) == pytest.approx(0.015)
+    # The published medians of a 5-item and a 25-item transaction, and the line through them.
+    assert times.seconds("TransactWriteItems", 5) == pytest.approx(0.0253)
+    assert times.seconds("TransactWriteItems", 25) == pytest.approx(0.0321)
+    assert times.seconds("TransactWriteItems", 100) == pytest.approx(0.0576)
     assert (times.seconds("PutItem"), times.seconds("GetItem"), times.seconds("Query")) == (0.0075, 0.005, 0.005)
     assert AwsTimes.flat(5).seconds("TransactWriteItems", 20) == 0.005
