@@ -39,11 +39,6 @@ def queue_pk(account: AccountKey) -> str:
     return f"QUEUE#{account[0]}#{account[1]}"
 
 
-def arrival_ms(queue_sk: str) -> int:
-    """When a queue item arrived (epoch ms), from its sort key."""
-    return int(queue_sk[len(_QUEUE_PREFIX) : len(_QUEUE_PREFIX) + _ARRIVAL_DIGITS])
-
-
 @dataclass(frozen=True)
 class LeaseView:
     """What anyone may read of an account's lease: how far its queue is committed, until when the current

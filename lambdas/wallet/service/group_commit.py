@@ -36,7 +36,7 @@ from wallet.models import (
     canonical_json,
 )
 from wallet.repository import AccountWrite
-from wallet.repository.hot import GroupCancelled, Lease, LeaseView, Queued, arrival_ms
+from wallet.repository.hot import GroupCancelled, Lease, LeaseView, Queued
 from wallet.service.checks import epoch_ms, timestamp
 from wallet.service.commit import Planner
 from wallet.service.movements import Movements
@@ -55,9 +55,8 @@ MAX_GROUP_ITEMS = 100
 # Queue items read per group: more than a group of the smallest movements (3 items each) can hold.
 MAX_GROUP_READ = 40
 # How long a waiting caller pauses between looks for its outcome (and whether the lease is free): about
-# as long as the queue ahead of it took to arrive (it drains at the rate it fills), within these bounds.
-POLL_MIN_SECONDS = 0.03
-POLL_MAX_SECONDS = 0.25
+# one group commit on AWS (a query and a transaction, 30-60 ms), so it looks once or twice per group.
+POLL_SECONDS = 0.03
 # Refusals and replays stay noted on the lease item this long, for their callers to read.
 NOTE_KEPT_MS = 10_000
 
@@ -123,7 +122,7 @@ class GroupCommit(Movements):
         if seen is not None and seen.until_ms > self._now_ms():
             # Another writer held the lease past now when this environment last looked: the lease cannot be
             # free yet and the movement was queued a moment ago, so the first look waits for the first pause.
-            self._pause(places[-1], seen)
+            self._pause()
         while True:
             record, view = self._look(account, key)
             if record is None and view.cursor >= places[-1]:
@@ -152,12 +151,11 @@ class GroupCommit(Movements):
                         continue  # look at once: its own movement is most likely committed now
             if self._monotonic() > deadline:
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
-            self._pause(places[-1], view)
+            self._pause()
 
-    def _pause(self, place: str, view: LeaseView) -> None:
-        """Wait about as long as the queue ahead of this place took to arrive (it drains as fast as it fills)."""
-        ahead_ms = arrival_ms(place) - arrival_ms(view.cursor) if view.cursor else 0
-        self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, ahead_ms / 1000)))
+    def _pause(self) -> None:
+        """Wait about one group commit (jittered, so waiting callers do not look in step)."""
+        self._sleep(random.uniform(0.75, 1.0) * POLL_SECONDS)
 
     def _look(self, account: AccountKey, key: str) -> tuple[KeyRecord | None, LeaseView]:
         try:
