@@ -30,7 +30,7 @@ from wallet.rate_limit import RateLimit
 from wallet.repository import WalletRepository
 from wallet.repository.hot import GroupCancelled, Lease, queue_pk
 from wallet.service import WalletService
-from wallet.service.group_commit import LEASE_MS
+from wallet.service.group_commit import HOT_WINDOW_MS, LEASE_MS
 from wallet.settings import get_settings
 
 
@@ -118,6 +118,10 @@ def test_queued_movements_commit_in_one_transaction_each_with_its_own_outcome(st
     item = balance_item(store, user)
     assert int(item["version"]["N"]) == version_before + 1, "one balance write for the whole group"
     assert int(item["entryCount"]["N"]) == 4 and item["balanceMinor"]["N"] == "5101"
+    hot_until_ms = int(item["hotUntilMs"]["N"])  # four were waiting: hot for the next window, no longer
+    assert service._now_ms() < hot_until_ms <= service._now_ms() + HOT_WINDOW_MS
+    lease = next(item for item in store.items_for(queue_pk((user, "USD"))) if item["SK"]["S"] == "LEASE")
+    assert int(lease["hotUntilMs"]["N"]) == hot_until_ms, "the waiting callers learn it from the lease"
     with pytest.raises(InsufficientFunds) as declined:  # the declined caller's answer, as a replay
         service.transact(keys[1], user, "60.00", "debit")
     assert declined.value.replayed
@@ -164,6 +168,22 @@ def test_a_movement_overtaken_by_a_crowd_queues_at_once(store):
     assert calls[:3] == ["read", "commit", "enqueue"], "one lost race, then the queue: no second race"
     assert "commit_group" in calls and calls.count("commit") == 1
     assert result.entry.balance_after == Decimal("103.01")
+    assert_accounts_chain(store, [user])
+    store.assert_books_balance()
+
+
+def test_a_group_of_one_cools_the_account_and_its_next_movements_go_direct(store):
+    """A seller that conflicted once is not a hot account: its queue held only the one movement."""
+    service, user = new_service(), unique("once")
+    opened(service, user)
+    overtaken_by(2, service, user)
+    service.transact(unique("k"), user, "1.00", "credit")  # queued, committed alone
+    assert int(balance_item(store, user)["hotUntilMs"]["N"]) == 0
+
+    for next_service in (service, new_service()):  # the environment that queued it, and any other
+        calls = overtaken_by(0, next_service, user)
+        next_service.transact(unique("k"), user, "1.00", "credit")
+        assert calls == ["read", "commit"], "the direct path again"
     assert_accounts_chain(store, [user])
     store.assert_books_balance()
 

@@ -1,6 +1,6 @@
 """A hot account's queue and its writer's lease, in one partition per account beside its balance:
 
-  QUEUE#<userId>#<ccy>  LEASE                       owner, fence, leaseUntilMs, cursor, refused
+  QUEUE#<userId>#<ccy>  LEASE                       owner, fence, leaseUntilMs, cursor, refused, hotUntilMs
   QUEUE#<userId>#<ccy>  Q#<arrivedMs:015d>#<uuid>   one waiting movement: its key and request (TTL)
 
 The writer that holds the lease commits the waiting movements after `cursor` in arrival order; every
@@ -51,6 +51,7 @@ class LeaseView:
     refused: dict[str, int] = field(default_factory=dict)
     replayed: dict[str, int] = field(default_factory=dict)
     heir: str = ""  # the queue item whose caller the last writer handed the lease to
+    hot_until_ms: int = 0  # until when the last group left the account hot (see wallet.service.group_commit)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,15 @@ class HotQueueStore(MovementStore):
             raise
         view = _lease_view(item)
         return Lease(
-            view.cursor, view.until_ms, view.refused, view.replayed, "", account, owner, int(item["fence"]["N"])
+            view.cursor,
+            view.until_ms,
+            view.refused,
+            view.replayed,
+            "",
+            view.hot_until_ms,
+            account=account,
+            owner=owner,
+            fence=int(item["fence"]["N"]),
         )
 
     def release_lease(self, lease: Lease, heir: str | None = None, heir_until_ms: int = 0) -> None:
@@ -216,7 +225,7 @@ class HotQueueStore(MovementStore):
             "TableName": self._table,
             "Key": self._lease_key(lease.account),
             "UpdateExpression": "SET #cursor = :cursor, leaseUntilMs = :until, refused = :refused, "
-            "replayed = :replayed",
+            "replayed = :replayed, hotUntilMs = :hot",
             "ConditionExpression": "fence = :fence",
             "ExpressionAttributeNames": {"#cursor": "cursor"},
             "ExpressionAttributeValues": {
@@ -224,6 +233,7 @@ class HotQueueStore(MovementStore):
                 ":until": _n(lease.until_ms),
                 ":refused": _notes(lease.refused),
                 ":replayed": _notes(lease.replayed),
+                ":hot": _n(lease.hot_until_ms),
                 ":fence": _n(lease.fence),
             },
         }
@@ -239,6 +249,7 @@ def _lease_view(item: dict[str, Any]) -> LeaseView:
         refused={sk: int(value["N"]) for sk, value in item.get("refused", {}).get("M", {}).items()},
         replayed={sk: int(value["N"]) for sk, value in item.get("replayed", {}).get("M", {}).items()},
         heir=item.get("heir", {}).get("S", ""),
+        hot_until_ms=int(item["hotUntilMs"]["N"]) if "hotUntilMs" in item else 0,
     )
 
 

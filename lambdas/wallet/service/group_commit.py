@@ -41,7 +41,9 @@ from wallet.service.checks import epoch_ms, timestamp
 from wallet.service.commit import Planner
 from wallet.service.movements import Movements
 
-# An account stays hot this long after a group commit: movements that read it go straight to its queue.
+# An account stays hot this long after a group commit that found two or more movements waiting: movements
+# that read it go straight to its queue. A group of one bought nothing over the direct path, so it cools
+# the account: a seller that conflicted once goes back to committing its orders directly.
 HOT_WINDOW_MS = 2000
 # A writer holds the lease this long past its last commit; a writer that died is replaced after it.
 LEASE_MS = 1000
@@ -131,7 +133,7 @@ class GroupCommit(Movements):
                 # sees that commit whole.
                 record, view = self._look(account, key)
             if record is not None and view.cursor >= places[-1]:  # its record and the queue's note are in
-                self._hot_until_ms[account] = self._now_ms() + HOT_WINDOW_MS  # still hot: the next one queues
+                self._hot_until_ms[account] = view.hot_until_ms  # as the last group left it
                 return self._outcome(command, request, record, replayed=any(p in view.replayed for p in places))
             if places[-1] in view.refused:
                 retry_after = max(1, -(-(view.refused[places[-1]] - self._now_ms()) // 1000))
@@ -214,14 +216,16 @@ class GroupCommit(Movements):
         while True:
             group = self._plan_group(lease, movements, read, settled)
             now_ms = self._now_ms()
+            hot_until_ms = now_ms + HOT_WINDOW_MS if len(waiting) >= 2 else 0
             committed = replace(
                 lease,
                 cursor=group.cursor,
                 until_ms=now_ms + LEASE_MS,
+                hot_until_ms=hot_until_ms,
                 refused={**_recent(lease.refused, now_ms), **group.refused},
                 replayed={**_recent(lease.replayed, now_ms), **dict.fromkeys(group.replayed, now_ms)},
             )
-            writes = [self._group_write(group, key, lease.account, now_ms) for key in group.touched]
+            writes = [self._group_write(group, key, lease.account, hot_until_ms) for key in group.touched]
             try:
                 self._repository.commit_group(committed, writes, group.entries, group.records, group.legs)
             except GroupCancelled as cancelled:
@@ -243,9 +247,9 @@ class GroupCommit(Movements):
                 known[write.key] = replace(
                     group.states[write.key],
                     version=write.account.version + 1,
-                    hot_until_ms=write.hot_until_ms or write.account.hot_until_ms,
+                    hot_until_ms=write.account.hot_until_ms if write.hot_until_ms is None else write.hot_until_ms,
                 )
-            self._hot_until_ms[lease.account] = now_ms + HOT_WINDOW_MS
+            self._hot_until_ms[lease.account] = hot_until_ms
             return committed
 
     def _plan_group(
@@ -300,7 +304,7 @@ class GroupCommit(Movements):
             group.cursor = queued.sk
         return group
 
-    def _group_write(self, group: _Group, key: AccountKey, hot: AccountKey, now_ms: int) -> AccountWrite:
+    def _group_write(self, group: _Group, key: AccountKey, hot: AccountKey, hot_until_ms: int) -> AccountWrite:
         """One balance update for everything the group did to an account: its final state, expected at the
         version read. The hot account stays hot a while, so its next movements queue at once."""
         read, final = group.read[key], group.states[key]
@@ -311,7 +315,7 @@ class GroupCommit(Movements):
             holds=final.holds if final.holds != read.holds else None,
             rate_tat_us=group.rates.get(key),
             entry_count=final.entries,
-            hot_until_ms=now_ms + HOT_WINDOW_MS if key == hot else None,
+            hot_until_ms=hot_until_ms if key == hot else None,
             head_hash=final.head_hash if final.head_hash != read.head_hash else None,
         )
 
