@@ -172,7 +172,7 @@ def test_a_movement_overtaken_by_a_crowd_queues_at_once(store):
     store.assert_books_balance()
 
 
-def test_a_group_of_one_cools_the_account_and_its_next_movements_go_direct(store):
+def test_a_group_of_one_does_not_make_the_account_hot(store):
     """A seller that conflicted once is not a hot account: its queue held only the one movement."""
     service, user = new_service(), unique("once")
     opened(service, user)

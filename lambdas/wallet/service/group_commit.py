@@ -42,8 +42,8 @@ from wallet.service.commit import Planner
 from wallet.service.movements import Movements
 
 # An account stays hot this long after a group commit that found two or more movements waiting: movements
-# that read it go straight to its queue. A group of one bought nothing over the direct path, so it cools
-# the account: a seller that conflicted once goes back to committing its orders directly.
+# that read it go straight to its queue. A group of one bought nothing over the direct path, so it does not
+# extend the window: a seller that conflicted once goes on committing its orders directly.
 HOT_WINDOW_MS = 2000
 # A writer holds the lease this long past its last commit; a writer that died is replaced after it.
 LEASE_MS = 1000
@@ -216,7 +216,7 @@ class GroupCommit(Movements):
         while True:
             group = self._plan_group(lease, movements, read, settled)
             now_ms = self._now_ms()
-            hot_until_ms = now_ms + HOT_WINDOW_MS if len(waiting) >= 2 else 0
+            hot_until_ms = now_ms + HOT_WINDOW_MS if len(waiting) >= 2 else lease.hot_until_ms
             committed = replace(
                 lease,
                 cursor=group.cursor,
