@@ -56,9 +56,12 @@ HANDOVER_MS = 300
 MAX_GROUP_ITEMS = 100
 # Queue items read per group: more than a group of the smallest movements (3 items each) can hold.
 MAX_GROUP_READ = 40
-# How long a waiting caller pauses between looks for its outcome (and whether the lease is free): about
-# one group commit on AWS (a query and a transaction, 30-60 ms), so it looks once or twice per group.
+# How long a waiting caller first pauses between looks for its outcome (and whether the lease is free):
+# about one group commit on AWS (a query and a transaction, 30-60 ms). Each look that finds it still waiting
+# makes the next pause half as long again, up to POLL_MAX_SECONDS: a caller deep in a long queue looks a
+# few times, not every 30 ms (on a shared CPU the looks themselves slowed the writer).
 POLL_SECONDS = 0.03
+POLL_MAX_SECONDS = 0.25
 # Refusals and replays stay noted on the lease item this long, for their callers to read.
 NOTE_KEPT_MS = 10_000
 
@@ -124,7 +127,8 @@ class GroupCommit(Movements):
         if seen is not None and seen.until_ms > self._now_ms():
             # Another writer held the lease past now when this environment last looked: the lease cannot be
             # free yet and the movement was queued a moment ago, so the first look waits for the first pause.
-            self._pause()
+            self._pause(0)
+        looks = 0
         while True:
             record, view = self._look(account, key)
             if record is None and view.cursor >= places[-1]:
@@ -153,11 +157,13 @@ class GroupCommit(Movements):
                         continue  # look at once: its own movement is most likely committed now
             if self._monotonic() > deadline:
                 raise ServiceUnavailable("The account is under heavy contention; retry with the same idempotency key.")
-            self._pause()
+            self._pause(looks)
+            looks += 1
 
-    def _pause(self) -> None:
-        """Wait about one group commit (jittered, so waiting callers do not look in step)."""
-        self._sleep(random.uniform(0.75, 1.0) * POLL_SECONDS)
+    def _pause(self, looks: int) -> None:
+        """Wait about one group commit, longer after each look that found the movement still waiting
+        (jittered, so waiting callers do not look in step)."""
+        self._sleep(random.uniform(0.75, 1.0) * min(POLL_MAX_SECONDS, POLL_SECONDS * 1.5**looks))
 
     def _look(self, account: AccountKey, key: str) -> tuple[KeyRecord | None, LeaseView]:
         try:
