@@ -138,18 +138,7 @@ class HotQueueStore(MovementStore):
             if code == "TransactionConflictException":  # its holder is committing a group right now
                 return LeaseView(until_ms=now_ms + lease_ms)
             raise
-        view = _lease_view(item)
-        return Lease(
-            view.cursor,
-            view.until_ms,
-            view.refused,
-            view.replayed,
-            "",
-            view.hot_until_ms,
-            account=account,
-            owner=owner,
-            fence=int(item["fence"]["N"]),
-        )
+        return Lease(**vars(_lease_view(item)), account=account, owner=owner, fence=int(item["fence"]["N"]))
 
     def release_lease(self, lease: Lease, heir: str | None = None, heir_until_ms: int = 0) -> None:
         """Free the lease (it would expire anyway): for anyone, or until heir_until_ms only for the caller
